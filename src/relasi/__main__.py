@@ -1,0 +1,3 @@
+from relasi.cli import main
+
+main()

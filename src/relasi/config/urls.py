@@ -1,0 +1,13 @@
+from django.urls import include, path
+
+from relasi.config.api import api
+
+urlpatterns = [
+    path("api/", api.urls),
+    path("akun/", include("relasi.accounts.urls")),
+    path("", include("relasi.contacts.urls")),
+    path("", include("relasi.web.urls")),
+]
+
+handler404 = "relasi.web.errors.not_found"
+handler403 = "relasi.web.errors.forbidden"

@@ -1,0 +1,54 @@
+"""Keyset (cursor) pagination: no OFFSET, no COUNT(*) (DESIGN §8).
+
+Rows are ordered by ``-id``; the cursor is the last id seen, opaque to clients.
+"""
+
+from __future__ import annotations
+
+import base64
+from dataclasses import dataclass
+from typing import Generic, TypeVar
+
+from django.db.models import Model, QuerySet
+
+from relasi.core.exceptions import ValidationError
+
+M = TypeVar("M", bound=Model)
+
+
+def encode_cursor(last_id: int) -> str:
+    return base64.urlsafe_b64encode(f"i:{last_id}".encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> int:
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        kind, _, value = base64.urlsafe_b64decode(padded.encode()).decode().partition(":")
+        if kind != "i":
+            raise ValueError(cursor)
+        return int(value)
+    except (ValueError, UnicodeDecodeError) as exc:
+        from django.utils.translation import gettext as _
+
+        raise ValidationError(
+            _("The page cursor is not valid. Start again from the first page."),
+            code="invalid_cursor",
+            fields={"cursor": _("Use the 'next' value of a previous page.")},
+        ) from exc
+
+
+@dataclass
+class Page(Generic[M]):
+    items: list[M]
+    next_cursor: str | None
+
+
+def paginate_keyset(queryset: QuerySet[M], *, cursor: str | None, limit: int) -> Page[M]:
+    """One page of ``queryset`` ordered by ``-id``, starting after ``cursor``."""
+    qs = queryset.order_by("-id")
+    if cursor:
+        qs = qs.filter(id__lt=decode_cursor(cursor))
+    rows = list(qs[: limit + 1])
+    has_more = len(rows) > limit
+    rows = rows[:limit]
+    return Page(items=rows, next_cursor=encode_cursor(rows[-1].pk) if has_more and rows else None)

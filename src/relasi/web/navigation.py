@@ -1,0 +1,28 @@
+"""The whole product in the navigation: built sections link, the rest are marked
+"segera hadir" (coming soon) — shown, not faked."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+
+@dataclass(frozen=True)
+class Section:
+    key: str
+    label: str | Promise
+    url_name: str | None  # None: not built yet
+
+
+SECTIONS: tuple[Section, ...] = (
+    Section("contacts", _("Customers"), "contacts:list"),
+    Section("conversations", _("Conversations"), None),
+    Section("sales", _("Sales"), None),
+    Section("inventory", _("Stock"), None),
+    Section("support", _("Service"), None),
+    Section("campaigns", _("Campaigns"), None),
+    Section("analytics", _("Analytics"), None),
+    Section("settings", _("Settings"), "web:settings"),
+)
