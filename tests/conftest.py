@@ -99,3 +99,17 @@ def api_as() -> Callable[[User, Workspace], ApiClient]:
         return ApiClient(raw)
 
     return make
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _database_is_the_one_asked_for(django_db_setup: None, django_db_blocker: Any) -> None:
+    """CI asks for PostgreSQL; a run that silently fell back to SQLite must fail."""
+    import os
+
+    from django.db import connection
+
+    if os.environ.get("RELASI_REQUIRE_POSTGRES"):
+        with django_db_blocker.unblock():
+            assert connection.vendor == "postgresql", (
+                f"RELASI_REQUIRE_POSTGRES is set but the tests run on {connection.vendor}"
+            )

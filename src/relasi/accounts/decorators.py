@@ -14,6 +14,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django_htmx.middleware import HtmxDetails
 
 from relasi.accounts.models import Membership, User, Workspace
 from relasi.accounts.permissions import Perm
@@ -24,6 +25,7 @@ P = ParamSpec("P")
 
 class WorkspaceRequest(HttpRequest):
     user: User  # type: ignore[assignment]
+    htmx: HtmxDetails
     workspace: Workspace
     membership: Membership
 

@@ -56,9 +56,7 @@ class Workspace(models.Model):
 
     name = models.CharField(_("name"), max_length=120)
     slug = models.SlugField(_("slug"), max_length=50, unique=True)
-    timezone = models.CharField(
-        _("time zone"), max_length=40, choices=TimeZone.choices, default=TimeZone.WIB
-    )
+    timezone = models.CharField(_("time zone"), max_length=40, choices=TimeZone.choices, default=TimeZone.WIB)
     city = models.CharField(_("city"), max_length=80, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -77,9 +75,7 @@ class Membership(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["user", "workspace"], name="membership_unique_user")
-        ]
+        constraints = [models.UniqueConstraint(fields=["user", "workspace"], name="membership_unique_user")]
 
     def __str__(self) -> str:
         return f"{self.user} @ {self.workspace} ({self.role})"

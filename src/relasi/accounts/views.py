@@ -134,9 +134,7 @@ def invitation_accept_view(request: HttpRequest, token: str) -> HttpResponse:
                 {"invitation": invitation, "form": form, "existing": existing},
                 status=error.status,
             )
-        messages.success(
-            request, _("Welcome to %(workspace)s.") % {"workspace": membership.workspace.name}
-        )
+        messages.success(request, _("Welcome to %(workspace)s.") % {"workspace": membership.workspace.name})
         return redirect("contacts:list", membership.workspace.slug)
     return render(
         request,

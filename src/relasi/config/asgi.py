@@ -11,6 +11,4 @@ django_asgi_app = get_asgi_application()
 
 from relasi.web.routing import websocket_urlpatterns  # noqa: E402  (needs apps loaded)
 
-application = ProtocolTypeRouter(
-    {"http": django_asgi_app, "websocket": URLRouter(websocket_urlpatterns)}
-)
+application = ProtocolTypeRouter({"http": django_asgi_app, "websocket": URLRouter(websocket_urlpatterns)})

@@ -102,7 +102,7 @@ TEMPLATES = [
 
 DATABASES = {
     "default": dj_database_url.parse(
-        os.environ.get("DATABASE_URL", f"sqlite:///{DATA_DIR / 'relasi.sqlite3'}"),
+        os.environ.get("DATABASE_URL") or f"sqlite:///{DATA_DIR / 'relasi.sqlite3'}",
         conn_max_age=int(os.environ.get("RELASI_DB_CONN_MAX_AGE", "60")),
         conn_health_checks=True,
     )
@@ -165,9 +165,7 @@ WHITENOISE_USE_FINDERS = DEBUG or TESTING
 REDIS_URL = os.environ.get("REDIS_URL", "")
 
 if REDIS_URL:
-    CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
-    }
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
@@ -250,7 +248,9 @@ LOGGING = {
 NINJA_PAGINATION_PER_PAGE = 50
 
 if TESTING:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    # With REDIS_URL set (CI) the tests use the real Redis cache, else a local one.
+    if not REDIS_URL:
+        CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     CELERY_BROKER_URL = os.environ.get("RELASI_TEST_BROKER_URL", "memory://")
     CELERY_BROKER_TRANSPORT_OPTIONS = {}
     EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"

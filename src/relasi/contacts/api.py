@@ -8,7 +8,7 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 
 from relasi.accounts.models import Membership, User, Workspace
 from relasi.accounts.permissions import Perm
@@ -133,9 +133,7 @@ def _given(payload: Schema) -> dict[str, Any]:
 @contacts_router.get("", response=ContactPage, summary="List and search contacts")
 def contact_list_api(request: HttpRequest, query: Query[ContactQuery]) -> dict[str, Any]:
     workspace, _user = _ctx(request, Perm.CONTACTS_VIEW)
-    custom = {
-        k[3:]: v for k, v in request.GET.items() if k.startswith("cf_") and len(k) > 3
-    }
+    custom = {k[3:]: request.GET.get(k, "") for k in request.GET if k.startswith("cf_") and len(k) > 3}
     filters = selectors.ContactFilters(
         q=query.q,
         tag=query.tag,
@@ -158,12 +156,12 @@ def contact_list_api(request: HttpRequest, query: Query[ContactQuery]) -> dict[s
 
 
 @contacts_router.post("", response={201: ContactOut, 400: ErrorOut, 403: ErrorOut})
-def contact_create_api(request: HttpRequest, payload: ContactIn) -> tuple[int, Contact]:
+def contact_create_api(request: HttpRequest, payload: ContactIn) -> Status[Contact]:
     workspace, user = _ctx(request, Perm.CONTACTS_EDIT)
     contact = services.contact_create(
         workspace=workspace, actor=user, values=_given(payload), ip_address=_ip(request)
     )
-    return 201, contact
+    return Status(201, contact)
 
 
 def _contact_or_404(workspace: Workspace, contact_id: int) -> Contact:
@@ -188,10 +186,12 @@ def contact_update_api(request: HttpRequest, contact_id: int, payload: ContactIn
 
 
 @contacts_router.delete("/{contact_id}", response={204: None, 404: ErrorOut})
-def contact_delete_api(request: HttpRequest, contact_id: int) -> tuple[int, None]:
+def contact_delete_api(request: HttpRequest, contact_id: int) -> Status[None]:
     workspace, user = _ctx(request, Perm.CONTACTS_DELETE)
-    services.contact_delete(contact=_contact_or_404(workspace, contact_id), actor=user, ip_address=_ip(request))
-    return 204, None
+    services.contact_delete(
+        contact=_contact_or_404(workspace, contact_id), actor=user, ip_address=_ip(request)
+    )
+    return Status(204, None)
 
 
 # Companies ------------------------------------------------------------------------------
@@ -255,9 +255,9 @@ def company_list_api(
 
 
 @companies_router.post("", response={201: CompanyOut, 400: ErrorOut, 403: ErrorOut})
-def company_create_api(request: HttpRequest, payload: CompanyIn) -> tuple[int, Company]:
+def company_create_api(request: HttpRequest, payload: CompanyIn) -> Status[Company]:
     workspace, user = _ctx(request, Perm.CONTACTS_EDIT)
-    return 201, services.company_create(workspace=workspace, actor=user, values=_given(payload))
+    return Status(201, services.company_create(workspace=workspace, actor=user, values=_given(payload)))
 
 
 @companies_router.get("/{company_id}", response={200: CompanyOut, 404: ErrorOut})
@@ -275,10 +275,10 @@ def company_update_api(request: HttpRequest, company_id: int, payload: CompanyIn
 
 
 @companies_router.delete("/{company_id}", response={204: None, 404: ErrorOut})
-def company_delete_api(request: HttpRequest, company_id: int) -> tuple[int, None]:
+def company_delete_api(request: HttpRequest, company_id: int) -> Status[None]:
     workspace, user = _ctx(request, Perm.CONTACTS_DELETE)
     services.company_delete(company=_company_or_404(workspace, company_id), actor=user)
-    return 204, None
+    return Status(204, None)
 
 
 # Departments ----------------------------------------------------------------------------
@@ -328,9 +328,9 @@ def department_list_api(
 
 
 @departments_router.post("", response={201: DepartmentOut, 400: ErrorOut, 403: ErrorOut})
-def department_create_api(request: HttpRequest, payload: DepartmentIn) -> tuple[int, Department]:
+def department_create_api(request: HttpRequest, payload: DepartmentIn) -> Status[Department]:
     workspace, user = _ctx(request, Perm.CONTACTS_EDIT)
-    return 201, services.department_create(workspace=workspace, actor=user, values=_given(payload))
+    return Status(201, services.department_create(workspace=workspace, actor=user, values=_given(payload)))
 
 
 @departments_router.get("/{department_id}", response={200: DepartmentOut, 404: ErrorOut})
@@ -348,7 +348,7 @@ def department_update_api(request: HttpRequest, department_id: int, payload: Dep
 
 
 @departments_router.delete("/{department_id}", response={204: None, 404: ErrorOut})
-def department_delete_api(request: HttpRequest, department_id: int) -> tuple[int, None]:
+def department_delete_api(request: HttpRequest, department_id: int) -> Status[None]:
     workspace, user = _ctx(request, Perm.CONTACTS_DELETE)
     services.department_delete(department=_department_or_404(workspace, department_id), actor=user)
-    return 204, None
+    return Status(204, None)

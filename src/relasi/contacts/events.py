@@ -24,9 +24,7 @@ def contact_created_event(*, contact: Contact, actor: User | None, source: str =
     )
 
 
-def contact_updated_event(
-    *, contact: Contact, actor: User | None, changed: list[str]
-) -> TimelineEvent:
+def contact_updated_event(*, contact: Contact, actor: User | None, changed: list[str]) -> TimelineEvent:
     return timeline_event_record(
         contact=contact, kind=TimelineKind.UPDATED, actor=actor, data={"fields": changed}
     )

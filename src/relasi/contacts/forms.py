@@ -3,7 +3,7 @@ web, the API and the importer agree. Service errors are put back on the form's f
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -34,32 +34,51 @@ class ContactForm(forms.Form):
         label=_("Phone / WhatsApp"),
         required=False,
         max_length=40,
-        widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "tel", "placeholder": "0812-3456-7890"}),
+        widget=forms.TextInput(
+            attrs={"inputmode": "tel", "autocomplete": "tel", "placeholder": "0812-3456-7890"}
+        ),
     )
-    phone_alt = forms.CharField(label=_("Other phone"), required=False, max_length=40,
-                                widget=forms.TextInput(attrs={"inputmode": "tel"}))
-    email = forms.CharField(label=_("E-mail"), required=False, max_length=254,
-                            widget=forms.EmailInput(attrs={"autocomplete": "email"}))
+    phone_alt = forms.CharField(
+        label=_("Other phone"),
+        required=False,
+        max_length=40,
+        widget=forms.TextInput(attrs={"inputmode": "tel"}),
+    )
+    email = forms.CharField(
+        label=_("E-mail"),
+        required=False,
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )
     company_id = forms.ChoiceField(label=_("Company"), required=False)
-    department_id = forms.ChoiceField(label=_("Department"), required=False,
-                                      help_text=_("For internal customers."))
+    department_id = forms.ChoiceField(
+        label=_("Department"), required=False, help_text=_("For internal customers.")
+    )
     job_title = forms.CharField(label=_("Job title"), required=False, max_length=100)
     address = forms.CharField(label=_("Address"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
     province = forms.CharField(label=_("Province"), required=False, max_length=60)
     city = forms.CharField(label=_("City / regency"), required=False, max_length=80)
     postal_code = forms.CharField(label=_("Postal code"), required=False, max_length=10)
     birthday = forms.CharField(
-        label=_("Birthday"), required=False,
+        label=_("Birthday"),
+        required=False,
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     gender = forms.ChoiceField(label=_("Gender"), choices=Gender.choices, required=False)
-    nik = forms.CharField(label=_("NIK"), required=False, max_length=20,
-                          widget=forms.TextInput(attrs={"inputmode": "numeric"}))
-    npwp = forms.CharField(label=_("NPWP"), required=False, max_length=25,
-                           widget=forms.TextInput(attrs={"inputmode": "numeric"}),
-                           help_text=_("16 digits; an old 15-digit NPWP is accepted."))
+    nik = forms.CharField(
+        label=_("NIK"), required=False, max_length=20, widget=forms.TextInput(attrs={"inputmode": "numeric"})
+    )
+    npwp = forms.CharField(
+        label=_("NPWP"),
+        required=False,
+        max_length=25,
+        widget=forms.TextInput(attrs={"inputmode": "numeric"}),
+        help_text=_("16 digits; an old 15-digit NPWP is accepted."),
+    )
     passport_no = forms.CharField(label=_("Passport number"), required=False, max_length=20)
-    buyer_type = forms.ChoiceField(label=_("Buyer type"), choices=BuyerType.choices, initial=BuyerType.ID_INDIVIDUAL)
+    buyer_type = forms.ChoiceField(
+        label=_("Buyer type"), choices=BuyerType.choices, initial=BuyerType.ID_INDIVIDUAL
+    )
     source = forms.ChoiceField(label=_("Source"), choices=Source.choices, required=False)
     owner_id = forms.ChoiceField(label=_("Owner"), required=False)
     tags = forms.CharField(label=_("Tags"), required=False, help_text=_("Separate with commas."))
@@ -67,21 +86,25 @@ class ContactForm(forms.Form):
     def __init__(self, *args: Any, workspace: Workspace, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         empty = [("", "—")]
-        self.fields["company_id"].choices = empty + [  # type: ignore[attr-defined]
-            (str(c.pk), c.name) for c in selectors.company_list(workspace=workspace).order_by("name")[:500]
+        companies = selectors.company_list(workspace=workspace).order_by("name")[:500]
+        departments = selectors.department_list(workspace=workspace).order_by("name")
+        members = selectors.member_user_list(workspace=workspace)
+        cast(forms.ChoiceField, self.fields["company_id"]).choices = empty + [
+            (str(c.pk), c.name) for c in companies
         ]
-        self.fields["department_id"].choices = empty + [  # type: ignore[attr-defined]
-            (str(d.pk), d.name) for d in selectors.department_list(workspace=workspace).order_by("name")
+        cast(forms.ChoiceField, self.fields["department_id"]).choices = empty + [
+            (str(d.pk), d.name) for d in departments
         ]
-        self.fields["owner_id"].choices = empty + [  # type: ignore[attr-defined]
-            (str(u.pk), str(u)) for u in selectors.member_user_list(workspace=workspace)
+        cast(forms.ChoiceField, self.fields["owner_id"]).choices = empty + [
+            (str(u.pk), str(u)) for u in members
         ]
         self.custom_definitions = list(selectors.custom_field_list(workspace=workspace))
         for definition in self.custom_definitions:
             name = f"cf_{definition.key}"
             if definition.field_type == CustomFieldType.CHOICE:
                 self.fields[name] = forms.ChoiceField(
-                    label=definition.label, required=False,
+                    label=definition.label,
+                    required=False,
                     choices=[("", "—")] + [(c, c) for c in definition.choices],
                 )
             elif definition.field_type == CustomFieldType.DATE:
@@ -90,7 +113,8 @@ class ContactForm(forms.Form):
                 )
             elif definition.field_type == CustomFieldType.NUMBER:
                 self.fields[name] = forms.CharField(
-                    label=definition.label, required=False,
+                    label=definition.label,
+                    required=False,
                     widget=forms.TextInput(attrs={"inputmode": "decimal"}),
                 )
             else:
@@ -112,8 +136,20 @@ class ContactForm(forms.Form):
         initial: dict[str, Any] = {
             name: getattr(contact, name)
             for name in (
-                "kind", "full_name", "job_title", "email", "address", "province", "city",
-                "postal_code", "gender", "nik", "npwp", "passport_no", "buyer_type", "source",
+                "kind",
+                "full_name",
+                "job_title",
+                "email",
+                "address",
+                "province",
+                "city",
+                "postal_code",
+                "gender",
+                "nik",
+                "npwp",
+                "passport_no",
+                "buyer_type",
+                "source",
             )
         }
         initial["phone"] = contact.phone_raw or contact.phone

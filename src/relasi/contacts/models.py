@@ -24,9 +24,7 @@ class Tag(WorkspaceScopedModel):
     name = models.CharField(_("name"), max_length=50)
 
     class Meta:
-        constraints = [
-            models.UniqueConstraint("workspace", Lower("name"), name="tag_unique_name")
-        ]
+        constraints = [models.UniqueConstraint("workspace", Lower("name"), name="tag_unique_name")]
 
     def __str__(self) -> str:
         return self.name
@@ -51,15 +49,17 @@ class Department(WorkspaceScopedModel):
         "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="children"
     )
     head = models.ForeignKey(
-        "Contact", on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        "Contact",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
         verbose_name=_("head"),
     )
     notes = models.TextField(_("notes"), blank=True)
 
     class Meta:
-        constraints = [
-            models.UniqueConstraint("workspace", Lower("name"), name="department_unique_name")
-        ]
+        constraints = [models.UniqueConstraint("workspace", Lower("name"), name="department_unique_name")]
 
     def __str__(self) -> str:
         return self.name
@@ -75,8 +75,12 @@ class Company(WorkspaceScopedModel, AddressFields):
     website = models.CharField(_("website"), max_length=200, blank=True)
     industry = models.CharField(_("industry"), max_length=80, blank=True)
     owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-        related_name="+", verbose_name=_("owner"),
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("owner"),
     )
     tags = models.ManyToManyField(Tag, blank=True, related_name="companies")
     notes = models.TextField(_("notes"), blank=True)
@@ -103,11 +107,19 @@ class Contact(WorkspaceScopedModel, AddressFields):
     )
     full_name = models.CharField(_("full name"), max_length=200)
     company = models.ForeignKey(
-        Company, on_delete=models.SET_NULL, null=True, blank=True, related_name="contacts",
+        Company,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="contacts",
         verbose_name=_("company"),
     )
     department = models.ForeignKey(
-        Department, on_delete=models.SET_NULL, null=True, blank=True, related_name="members",
+        Department,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="members",
         verbose_name=_("department"),
     )
     job_title = models.CharField(_("job title"), max_length=100, blank=True)
@@ -126,8 +138,12 @@ class Contact(WorkspaceScopedModel, AddressFields):
     )
     source = models.CharField(_("source"), max_length=20, choices=Source.choices, blank=True)
     owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-        related_name="+", verbose_name=_("owner"),
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("owner"),
     )
     tags = models.ManyToManyField(Tag, blank=True, related_name="contacts")
     custom_fields = models.JSONField(_("custom fields"), default=dict, blank=True)
@@ -206,9 +222,7 @@ class CustomFieldDefinition(WorkspaceScopedModel):
 
     class Meta:
         ordering = ["position", "id"]
-        constraints = [
-            models.UniqueConstraint(fields=["workspace", "key"], name="customfield_unique_key")
-        ]
+        constraints = [models.UniqueConstraint(fields=["workspace", "key"], name="customfield_unique_key")]
 
     def __str__(self) -> str:
         return self.label
@@ -254,9 +268,7 @@ class ImportJob(WorkspaceScopedModel):
     )
     file = models.FileField(upload_to="imports/%Y/%m/")
     file_name = models.CharField(max_length=255)
-    status = models.CharField(
-        max_length=20, choices=ImportStatus.choices, default=ImportStatus.UPLOADED
-    )
+    status = models.CharField(max_length=20, choices=ImportStatus.choices, default=ImportStatus.UPLOADED)
     headers = models.JSONField(default=list, blank=True)
     mapping = models.JSONField(default=dict, blank=True)  # {column header: contact field}
     total_rows = models.PositiveIntegerField(default=0)

@@ -88,9 +88,7 @@ def contact_list(*, workspace: Workspace, filters: ContactFilters | None = None)
     if f.created_from:
         qs = qs.filter(created_at__gte=_day_start(f.created_from, workspace.timezone))
     if f.created_to:
-        qs = qs.filter(
-            created_at__lt=_day_start(f.created_to + dt.timedelta(days=1), workspace.timezone)
-        )
+        qs = qs.filter(created_at__lt=_day_start(f.created_to + dt.timedelta(days=1), workspace.timezone))
     for key, value in f.custom.items():
         if value != "":
             qs = qs.filter(**{f"custom_fields__{key}": value})

@@ -226,9 +226,7 @@ def contact_identity_add(
         address=normalized,
         display_name=display_name[:200],
     )
-    events.contact_identity_added_event(
-        contact=contact, actor=actor, channel=channel, address=normalized
-    )
+    events.contact_identity_added_event(contact=contact, actor=actor, channel=channel, address=normalized)
     return identity
 
 
@@ -288,9 +286,10 @@ def _company_clean(*, workspace: Workspace, values: Mapping[str, Any], partial: 
 
         ref = values.get("owner_id")
         out["owner_id"] = int(str(ref)) if ref not in (None, "") and str(ref).isdigit() else None
-        if ref not in (None, "") and not Membership.objects.filter(
-            workspace=workspace, user_id=out["owner_id"] or 0
-        ).exists():
+        if (
+            ref not in (None, "")
+            and not Membership.objects.filter(workspace=workspace, user_id=out["owner_id"] or 0).exists()
+        ):
             errors["owner_id"] = _("The owner must be a member of this workspace.")
     if errors:
         raise ValidationError(
@@ -362,7 +361,7 @@ def _department_clean(
             errors["name"] = _("Type the department's name.")
         elif (
             Department.objects.filter(workspace=workspace, name__iexact=out["name"])
-            .exclude(pk=instance.pk if instance else None)
+            .exclude(pk=instance.pk if instance else 0)
             .exists()
         ):
             errors["name"] = _("A department with this name exists already.")
@@ -380,9 +379,10 @@ def _department_clean(
     if "head_id" in values:
         ref = values.get("head_id")
         out["head_id"] = int(str(ref)) if ref not in (None, "") and str(ref).isdigit() else None
-        if ref not in (None, "") and not Contact.objects.filter(
-            workspace=workspace, pk=out["head_id"] or 0
-        ).exists():
+        if (
+            ref not in (None, "")
+            and not Contact.objects.filter(workspace=workspace, pk=out["head_id"] or 0).exists()
+        ):
             errors["head_id"] = _("Choose a contact of this workspace as head.")
     if errors:
         raise ValidationError(
@@ -393,9 +393,7 @@ def _department_clean(
 
 
 @transaction.atomic
-def department_create(
-    *, workspace: Workspace, actor: User | None, values: Mapping[str, Any]
-) -> Department:
+def department_create(*, workspace: Workspace, actor: User | None, values: Mapping[str, Any]) -> Department:
     cleaned = _department_clean(workspace=workspace, values=values, partial=False, instance=None)
     department = Department.objects.create(workspace=workspace, **cleaned)
     audit_record(
@@ -405,9 +403,7 @@ def department_create(
 
 
 @transaction.atomic
-def department_update(
-    *, department: Department, actor: User | None, values: Mapping[str, Any]
-) -> Department:
+def department_update(*, department: Department, actor: User | None, values: Mapping[str, Any]) -> Department:
     cleaned = _department_clean(
         workspace=department.workspace, values=values, partial=True, instance=department
     )
@@ -430,8 +426,5 @@ def department_update(
 
 @transaction.atomic
 def department_delete(*, department: Department, actor: User | None) -> None:
-    audit_record(
-        action=AuditAction.DELETE, actor=actor, workspace=department.workspace, instance=department
-    )
+    audit_record(action=AuditAction.DELETE, actor=actor, workspace=department.workspace, instance=department)
     department.delete()
-

@@ -14,6 +14,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import validate_email
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from relasi.accounts.models import Membership, Workspace
@@ -119,9 +120,7 @@ def clean_custom_fields(
             try:
                 cleaned[key] = parse_date(raw).isoformat()
             except ValueError:
-                errors[field] = _("%(label)s must be a date like 31/01/2025.") % {
-                    "label": definition.label
-                }
+                errors[field] = _("%(label)s must be a date like 31/01/2025.") % {"label": definition.label}
         elif definition.field_type == CustomFieldType.CHOICE:
             if str(raw) not in definition.choices:
                 errors[field] = _("%(label)s must be one of: %(choices)s.") % {
@@ -194,9 +193,9 @@ def contact_values_clean(
             try:
                 validate_email(email)
             except DjangoValidationError:
-                errors["email"] = _("'%(email)s' is not an e-mail address. Type it like nama@contoh.co.id.") % {
-                    "email": email
-                }
+                errors["email"] = _(
+                    "'%(email)s' is not an e-mail address. Type it like nama@contoh.co.id."
+                ) % {"email": email}
         out["email"] = email
 
     if given("birthday"):
@@ -209,7 +208,7 @@ def contact_values_clean(
             except ValueError:
                 errors["birthday"] = _("Type the birthday as day/month/year, e.g. 31/01/1990.")
             else:
-                if birthday > dt.date.today() or birthday.year < 1900:
+                if birthday > timezone.localdate() or birthday.year < 1900:
                     errors["birthday"] = _("The birthday must be a past date after 1900.")
                 out["birthday"] = birthday
 
@@ -278,15 +277,11 @@ def contact_values_clean(
         if not isinstance(raw_custom, Mapping):
             errors["custom_fields"] = _("Custom fields must be given as key: value pairs.")
         else:
-            out["custom_fields"] = clean_custom_fields(
-                workspace=workspace, values=raw_custom, errors=errors
-            )
+            out["custom_fields"] = clean_custom_fields(workspace=workspace, values=raw_custom, errors=errors)
 
     kind = out.get("kind")
     if kind == ContactKind.INTERNAL and not partial and not out.get("department_id"):
-        errors.setdefault(
-            "department_id", _("An internal customer belongs to a department. Choose one.")
-        )
+        errors.setdefault("department_id", _("An internal customer belongs to a department. Choose one."))
 
     if errors:
         raise ValidationError(

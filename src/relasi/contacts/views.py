@@ -46,7 +46,7 @@ def filters_from_request(request: WorkspaceRequest) -> selectors.ContactFilters:
         department=get.get("department", ""),
         created_from=_date_param(get.get("created_from", "")),
         created_to=_date_param(get.get("created_to", "")),
-        custom={k[3:]: v for k, v in get.items() if k.startswith("cf_") and v},
+        custom={k[3:]: get.get(k, "") for k in get if k.startswith("cf_") and get.get(k)},
     )
 
 
@@ -80,7 +80,11 @@ def contact_list_view(request: WorkspaceRequest) -> HttpResponse:
         "can_merge": request.membership.can(Perm.CONTACTS_MERGE),
         "is_first_page": not request.GET.get("cursor"),
     }
-    template = "contacts/_rows.html" if request.htmx and request.htmx.target in ("contact-rows", "more-row") else "contacts/list.html"
+    template = (
+        "contacts/_rows.html"
+        if request.htmx and request.htmx.target in ("contact-rows", "more-row")
+        else "contacts/list.html"
+    )
     return render(request, template, context)
 
 
@@ -114,7 +118,11 @@ def _get_contact(request: WorkspaceRequest, contact_id: int) -> Contact:
 @workspace_view(Perm.CONTACTS_VIEW)
 def contact_detail_view(request: WorkspaceRequest, contact_id: int) -> HttpResponse:
     contact = _get_contact(request, contact_id)
-    if contact.merged_into_id and contact.merged_into is not None and contact.merged_into.merged_into_id is None:
+    if (
+        contact.merged_into_id
+        and contact.merged_into is not None
+        and contact.merged_into.merged_into_id is None
+    ):
         messages.info(
             request,
             _("%(name)s was merged into %(survivor)s.")

@@ -3,6 +3,8 @@ a message in the user's language naming the field and the fix."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from django.utils.functional import Promise
 
 
@@ -17,13 +19,13 @@ class ApplicationError(Exception):
         message: str | Promise,
         *,
         code: str | None = None,
-        fields: dict[str, str | Promise] | None = None,
+        fields: Mapping[str, str | Promise] | None = None,
     ) -> None:
         super().__init__(str(message))
         self.message = message
         if code:
             self.code = code
-        self.fields = fields or {}
+        self.fields: dict[str, str | Promise] = dict(fields or {})
 
     def as_dict(self) -> dict[str, object]:
         return {

@@ -65,6 +65,9 @@ class AuditLog(models.Model):
         verbose_name = _("audit log entry")
         verbose_name_plural = _("audit log")
 
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor_email} {self.action} {self.object_repr}"
+
 
 class OutboxMail(models.Model):
     """Mail 'sent' in the embedded mode: kept here so the owner can read it in the app."""
@@ -78,3 +81,6 @@ class OutboxMail(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.to}: {self.subject}"
