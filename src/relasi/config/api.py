@@ -98,6 +98,9 @@ def _register_routers() -> None:
     api.add_router("/v1/contacts", contacts_router, tags=["contacts"])
     api.add_router("/v1/companies", companies_router, tags=["companies"])
     api.add_router("/v1/departments", departments_router, tags=["departments"])
+    from relasi.contacts.api_custom_fields import custom_fields_router
+
+    api.add_router("/v1/custom-fields", custom_fields_router, tags=["custom fields"])
 
 
 _register_routers()

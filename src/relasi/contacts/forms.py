@@ -119,8 +119,6 @@ class ContactForm(forms.Form):
                 )
             else:
                 self.fields[name] = forms.CharField(label=definition.label, required=False, max_length=500)
-        for field in self.fields.values():
-            field.widget.attrs.setdefault("aria-describedby", "")
         self.fields["full_name"].widget.attrs["required"] = "required"
 
     def values(self) -> dict[str, Any]:

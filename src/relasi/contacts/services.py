@@ -10,12 +10,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.validators import validate_email
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from relasi.accounts.models import User, Workspace
 from relasi.contacts import events
-from relasi.contacts.enums import Channel
+from relasi.contacts.enums import Channel, ContactKind
 from relasi.contacts.models import (
     Company,
     Contact,
@@ -24,6 +26,7 @@ from relasi.contacts.models import (
     Department,
     Tag,
 )
+from relasi.contacts.selectors_org import department_descendant_ids
 from relasi.contacts.validation import contact_values_clean
 from relasi.core.audit import audit_record, diff, snapshot
 from relasi.core.exceptions import Conflict, ValidationError
@@ -129,10 +132,18 @@ def contact_update(
     before_tags = sorted(contact.tags.values_list("name", flat=True))
     tag_names = cleaned.pop("tags", None)
     if "custom_fields" in cleaned:
-        cleaned["custom_fields"] = {**contact.custom_fields, **cleaned["custom_fields"]}
-        cleaned["custom_fields"] = {k: v for k, v in cleaned["custom_fields"].items() if v != ""}
+        # Keys sent empty clear the value; keys not sent keep theirs.
+        given = values.get("custom_fields") or {}
+        cleared = {k for k, v in given.items() if v in (None, "")}
+        merged = {**contact.custom_fields, **cleaned["custom_fields"]}
+        cleaned["custom_fields"] = {k: v for k, v in merged.items() if k not in cleared}
     for name, value in cleaned.items():
         setattr(contact, name, value)
+    if contact.kind == ContactKind.INTERNAL and contact.department_id is None:
+        raise ValidationError(
+            _("An internal customer belongs to a department. Choose one."),
+            fields={"department_id": _("An internal customer belongs to a department. Choose one.")},
+        )
     contact.save()
     changes = diff(before, snapshot(contact, AUDITED_CONTACT_FIELDS))
     if tag_names is not None:
@@ -258,11 +269,29 @@ def _company_clean(*, workspace: Workspace, values: Mapping[str, Any], partial: 
         out["name"] = " ".join(str(values.get("name") or "").split())[:200]
         if not out["name"]:
             errors["name"] = _("Type the company's name.")
-    for name in ("website", "industry", "address", "province", "city", "postal_code", "notes"):
+    limits = {
+        "website": 200,
+        "industry": 80,
+        "address": 2000,
+        "province": 60,
+        "city": 80,
+        "postal_code": 10,
+        "notes": 10000,
+    }
+    for name, limit in limits.items():
         if name in values:
             out[name] = str(values.get(name) or "").strip()
+            if len(out[name]) > limit:
+                errors[name] = _("Use at most %(limit)d characters.") % {"limit": limit}
     if "email" in values:
         out["email"] = str(values.get("email") or "").strip().lower()
+        if out["email"]:
+            try:
+                validate_email(out["email"])
+            except DjangoValidationError:
+                errors["email"] = _(
+                    "'%(email)s' is not an e-mail address. Type it like nama@contoh.co.id."
+                ) % {"email": out["email"]}
     if "phone" in values:
         raw = str(values.get("phone") or "").strip()
         number = normalize_phone(raw) if raw else None
@@ -324,6 +353,12 @@ def company_update(*, company: Company, actor: User | None, values: Mapping[str,
         setattr(company, name, value)
     company.save()
     changes = diff(before, snapshot(company, COMPANY_FIELDS))
+    if "tags" in values:
+        before_tags = sorted(company.tags.values_list("name", flat=True))
+        names = [str(t).strip() for t in values["tags"] or [] if str(t).strip()]
+        company.tags.set(tags_get_or_create(workspace=company.workspace, names=names))
+        if sorted(n.lower() for n in names) != sorted(n.lower() for n in before_tags):
+            changes["tags"] = [before_tags, sorted(names)]
     if changes:
         audit_record(
             action=AuditAction.UPDATE,
@@ -368,6 +403,8 @@ def _department_clean(
     for name in ("code", "notes"):
         if name in values:
             out[name] = str(values.get(name) or "").strip()
+    if len(out.get("code", "")) > 20:
+        errors["code"] = _("Use at most %(limit)d characters.") % {"limit": 20}
     if "parent_id" in values:
         ref = values.get("parent_id")
         out["parent_id"] = int(str(ref)) if ref not in (None, "") and str(ref).isdigit() else None
@@ -376,6 +413,12 @@ def _department_clean(
                 errors["parent_id"] = _("Choose a department of this workspace.")
             elif instance is not None and out["parent_id"] == instance.pk:
                 errors["parent_id"] = _("A department cannot be its own parent.")
+            elif instance is not None and out["parent_id"] in department_descendant_ids(
+                workspace=workspace, department_id=instance.pk
+            ):
+                errors["parent_id"] = _(
+                    "That department is below this one, so it cannot be its parent. Choose another."
+                )
     if "head_id" in values:
         ref = values.get("head_id")
         out["head_id"] = int(str(ref)) if ref not in (None, "") and str(ref).isdigit() else None

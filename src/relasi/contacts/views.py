@@ -90,7 +90,8 @@ def contact_list_view(request: WorkspaceRequest) -> HttpResponse:
 
 @workspace_view(Perm.CONTACTS_EDIT)
 def contact_create_view(request: WorkspaceRequest) -> HttpResponse:
-    form = ContactForm(request.POST or None, workspace=request.workspace)
+    prefill = {k: request.GET[k] for k in ("company_id", "department_id", "kind") if request.GET.get(k)}
+    form = ContactForm(request.POST or None, workspace=request.workspace, initial=prefill)
     if request.method == "POST" and form.is_valid():
         try:
             contact = services.contact_create(

@@ -21,7 +21,11 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
                 "key": section.key,
                 "label": section.label,
                 "url": url,
-                "active": bool(url) and request.path.startswith(url or "-"),
+                "active": bool(url)
+                and (
+                    request.path.startswith(url or "-")
+                    or any(part in request.path for part in section.also_active_under)
+                ),
             }
         )
     return {

@@ -14,10 +14,11 @@ class Section:
     key: str
     label: str | Promise
     url_name: str | None  # None: not built yet
+    also_active_under: tuple[str, ...] = ()  # other path parts that belong to this section
 
 
 SECTIONS: tuple[Section, ...] = (
-    Section("contacts", _("Customers"), "contacts:list"),
+    Section("contacts", _("Customers"), "contacts:list", ("/perusahaan/", "/departemen/")),
     Section("conversations", _("Conversations"), None),
     Section("sales", _("Sales"), None),
     Section("inventory", _("Stock"), None),
