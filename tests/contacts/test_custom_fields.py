@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 from django.test import Client
-from django.urls import Resolver404, resolve, reverse
+from django.urls import resolve, reverse
 from django.utils import translation
 from django.utils.translation import gettext
 from pytest_django import DjangoAssertNumQueries
@@ -55,13 +55,9 @@ def _actions(definition_id: int) -> list[str]:
 
 
 @pytest.fixture
-def custom_fields_api(settings: Any) -> str:
-    """``/api/v1/custom-fields``: the project's own route once config/api.py registers the
-    router; until then the same router mounted by tests/contacts/urls_custom_fields_api.py."""
-    try:
-        resolve(API)
-    except Resolver404:
-        settings.ROOT_URLCONF = "tests.contacts.urls_custom_fields_api"
+def custom_fields_api() -> str:
+    """``/api/v1/custom-fields``, the project's own route."""
+    assert resolve(API)
     return API
 
 
