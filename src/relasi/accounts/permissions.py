@@ -5,6 +5,10 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from django.utils import translation
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
 from relasi.accounts.enums import Role
 
 
@@ -27,8 +31,7 @@ _READ = frozenset({Perm.CONTACTS_VIEW, Perm.TOKENS_MANAGE})
 ROLE_PERMISSIONS: dict[Role, frozenset[Perm]] = {
     Role.OWNER: _ALL,
     Role.ADMIN: _ALL,
-    Role.SALES: _READ
-    | {Perm.CONTACTS_EDIT, Perm.CONTACTS_IMPORT, Perm.CONTACTS_EXPORT, Perm.CONTACTS_MERGE},
+    Role.SALES: _READ | {Perm.CONTACTS_EDIT, Perm.CONTACTS_IMPORT, Perm.CONTACTS_EXPORT, Perm.CONTACTS_MERGE},
     Role.FINANCE: _READ | {Perm.CONTACTS_EDIT, Perm.CONTACTS_EXPORT},
     Role.AGENT: _READ | {Perm.CONTACTS_EDIT},
     Role.VIEWER: _READ,
@@ -37,3 +40,51 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Perm]] = {
 
 def role_has(role: str, perm: Perm) -> bool:
     return perm in ROLE_PERMISSIONS.get(Role(role), frozenset())
+
+
+# The matrix as a Markdown table (README) -----------------------------------------------
+
+# One line per permission, for the README table and the "what each role may do" panel on the
+# members page. A permission without a line here shows an empty description (a test fails).
+PERM_DESCRIPTIONS: dict[Perm, str | Promise] = {
+    Perm.CONTACTS_VIEW: _("See customers, companies and departments"),
+    Perm.CONTACTS_EDIT: _("Create and change customers, add notes"),
+    Perm.CONTACTS_DELETE: _("Delete customers"),
+    Perm.CONTACTS_MERGE: _("Merge duplicate customers and undo a merge"),
+    Perm.CONTACTS_IMPORT: _("Import customers from CSV or XLSX"),
+    Perm.CONTACTS_EXPORT: _("Export customers (personal data leaves the system)"),
+    Perm.SETTINGS_MANAGE: _("Change workspace settings and custom fields"),
+    Perm.MEMBERS_MANAGE: _("Invite people, change roles, remove members"),
+    Perm.AUDIT_VIEW: _("Read the audit log and the mail outbox"),
+    Perm.TOKENS_MANAGE: _("Create and revoke one's own API tokens"),
+}
+
+
+def permission_matrix_rows() -> list[tuple[Perm, str | Promise, list[bool]]]:
+    """``(permission, description, [allowed for each role in Role order])`` for every permission."""
+    return [
+        (
+            perm,
+            PERM_DESCRIPTIONS.get(perm, ""),
+            [perm in ROLE_PERMISSIONS.get(role, frozenset()) for role in Role],
+        )
+        for perm in Perm
+    ]
+
+
+def permission_matrix_markdown() -> str:
+    """The matrix as a Markdown table: roles as columns, permissions as rows, ✓ where allowed.
+
+    Rendered in English whatever the active language, so the README stays stable. ``relasi
+    permissions`` prints it; a test compares it with the README.
+    """
+    with translation.override("en"):
+        header = ["Permission", "What it allows", *(str(role.label) for role in Role)]
+        lines = [
+            "| " + " | ".join(header) + " |",
+            "|" + "|".join(["---", "---", *(":-:" for _role in Role)]) + "|",
+        ]
+        for perm, description, allowed in permission_matrix_rows():
+            cells = [f"`{perm.value}`", str(description), *("✓" if ok else " " for ok in allowed)]
+            lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"

@@ -5,6 +5,7 @@ from relasi.config.api import api
 urlpatterns = [
     path("api/", api.urls),
     path("akun/", include("relasi.accounts.urls")),
+    path("", include("relasi.accounts.urls_settings")),
     path("", include("relasi.contacts.urls")),
     path("", include("relasi.web.urls")),
 ]

@@ -70,8 +70,12 @@ class AuditLog(models.Model):
 
 
 class OutboxMail(models.Model):
-    """Mail 'sent' in the embedded mode: kept here so the owner can read it in the app."""
+    """Mail 'sent' in the embedded mode: kept here so the owner can read it in the app.
+    ``workspace`` is the workspace the mail was sent for (shown only to its owners)."""
 
+    workspace = models.ForeignKey(
+        "accounts.Workspace", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
     to = models.TextField()
     subject = models.CharField(max_length=300)
     body = models.TextField()
