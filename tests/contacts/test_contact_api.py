@@ -51,7 +51,7 @@ def test_bad_input_is_a_400_naming_each_field(
 ) -> None:
     api = api_as(owner, workspace)
     response = api.post(
-        "/api/v1/contacts", {"full_name": "", "email": "x", "npwp": "123"}, HTTP_ACCEPT_LANGUAGE="en"
+        "/api/v1/contacts", {"full_name": "", "email": "x", "npwp": "123"}, **{"Accept-Language": "en"}
     )
     assert response.status_code == 400
     body = response.json()
@@ -173,8 +173,8 @@ def test_error_message_follows_accept_language(
     owner: User, workspace: Workspace, api_as: Callable[..., Any]
 ) -> None:
     api = api_as(owner, workspace)
-    english = api.post("/api/v1/contacts", {"full_name": ""}, HTTP_ACCEPT_LANGUAGE="en").json()
-    indonesian = api.post("/api/v1/contacts", {"full_name": ""}, HTTP_ACCEPT_LANGUAGE="id").json()
+    english = api.post("/api/v1/contacts", {"full_name": ""}, **{"Accept-Language": "en"}).json()
+    indonesian = api.post("/api/v1/contacts", {"full_name": ""}, **{"Accept-Language": "id"}).json()
     assert english["fields"]["full_name"] == "Type the customer's name."
     assert indonesian["fields"]["full_name"] != english["fields"]["full_name"]
 

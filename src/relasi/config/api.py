@@ -93,6 +93,7 @@ def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 
 
 def _register_routers() -> None:
+    import relasi.contacts.api_merge  # noqa: F401  (adds the merge routes to contacts_router)
     from relasi.contacts.api import companies_router, contacts_router, departments_router
 
     api.add_router("/v1/contacts", contacts_router, tags=["contacts"])

@@ -171,13 +171,13 @@ def _contact_or_404(workspace: Workspace, contact_id: int) -> Contact:
     return contact
 
 
-@contacts_router.get("/{contact_id}", response={200: ContactOut, 404: ErrorOut})
+@contacts_router.get("/{int:contact_id}", response={200: ContactOut, 404: ErrorOut})
 def contact_get_api(request: HttpRequest, contact_id: int) -> Contact:
     workspace, _user = _ctx(request, Perm.CONTACTS_VIEW)
     return _contact_or_404(workspace, contact_id)
 
 
-@contacts_router.patch("/{contact_id}", response={200: ContactOut, 400: ErrorOut, 404: ErrorOut})
+@contacts_router.patch("/{int:contact_id}", response={200: ContactOut, 400: ErrorOut, 404: ErrorOut})
 def contact_update_api(request: HttpRequest, contact_id: int, payload: ContactIn) -> Contact:
     workspace, user = _ctx(request, Perm.CONTACTS_EDIT)
     contact = _contact_or_404(workspace, contact_id)
@@ -185,7 +185,7 @@ def contact_update_api(request: HttpRequest, contact_id: int, payload: ContactIn
     return _contact_or_404(workspace, contact_id)
 
 
-@contacts_router.delete("/{contact_id}", response={204: None, 404: ErrorOut})
+@contacts_router.delete("/{int:contact_id}", response={204: None, 404: ErrorOut})
 def contact_delete_api(request: HttpRequest, contact_id: int) -> Status[None]:
     workspace, user = _ctx(request, Perm.CONTACTS_DELETE)
     services.contact_delete(
@@ -260,13 +260,13 @@ def company_create_api(request: HttpRequest, payload: CompanyIn) -> Status[Compa
     return Status(201, services.company_create(workspace=workspace, actor=user, values=_given(payload)))
 
 
-@companies_router.get("/{company_id}", response={200: CompanyOut, 404: ErrorOut})
+@companies_router.get("/{int:company_id}", response={200: CompanyOut, 404: ErrorOut})
 def company_get_api(request: HttpRequest, company_id: int) -> Company:
     workspace, _user = _ctx(request, Perm.CONTACTS_VIEW)
     return _company_or_404(workspace, company_id)
 
 
-@companies_router.patch("/{company_id}", response={200: CompanyOut, 400: ErrorOut, 404: ErrorOut})
+@companies_router.patch("/{int:company_id}", response={200: CompanyOut, 400: ErrorOut, 404: ErrorOut})
 def company_update_api(request: HttpRequest, company_id: int, payload: CompanyIn) -> Company:
     workspace, user = _ctx(request, Perm.CONTACTS_EDIT)
     return services.company_update(
@@ -274,7 +274,7 @@ def company_update_api(request: HttpRequest, company_id: int, payload: CompanyIn
     )
 
 
-@companies_router.delete("/{company_id}", response={204: None, 404: ErrorOut})
+@companies_router.delete("/{int:company_id}", response={204: None, 404: ErrorOut})
 def company_delete_api(request: HttpRequest, company_id: int) -> Status[None]:
     workspace, user = _ctx(request, Perm.CONTACTS_DELETE)
     services.company_delete(company=_company_or_404(workspace, company_id), actor=user)
@@ -333,13 +333,13 @@ def department_create_api(request: HttpRequest, payload: DepartmentIn) -> Status
     return Status(201, services.department_create(workspace=workspace, actor=user, values=_given(payload)))
 
 
-@departments_router.get("/{department_id}", response={200: DepartmentOut, 404: ErrorOut})
+@departments_router.get("/{int:department_id}", response={200: DepartmentOut, 404: ErrorOut})
 def department_get_api(request: HttpRequest, department_id: int) -> Department:
     workspace, _user = _ctx(request, Perm.CONTACTS_VIEW)
     return _department_or_404(workspace, department_id)
 
 
-@departments_router.patch("/{department_id}", response={200: DepartmentOut, 400: ErrorOut, 404: ErrorOut})
+@departments_router.patch("/{int:department_id}", response={200: DepartmentOut, 400: ErrorOut, 404: ErrorOut})
 def department_update_api(request: HttpRequest, department_id: int, payload: DepartmentIn) -> Department:
     workspace, user = _ctx(request, Perm.CONTACTS_EDIT)
     return services.department_update(
@@ -347,7 +347,7 @@ def department_update_api(request: HttpRequest, department_id: int, payload: Dep
     )
 
 
-@departments_router.delete("/{department_id}", response={204: None, 404: ErrorOut})
+@departments_router.delete("/{int:department_id}", response={204: None, 404: ErrorOut})
 def department_delete_api(request: HttpRequest, department_id: int) -> Status[None]:
     workspace, user = _ctx(request, Perm.CONTACTS_DELETE)
     services.department_delete(department=_department_or_404(workspace, department_id), actor=user)

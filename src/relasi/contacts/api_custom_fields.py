@@ -94,14 +94,14 @@ def custom_field_create_api(
     return 201, custom_fields.custom_field_create(workspace=workspace, actor=user, values=_given(payload))
 
 
-@custom_fields_router.get("/{field_id}", response={200: CustomFieldOut, 403: ErrorOut, 404: ErrorOut})
+@custom_fields_router.get("/{int:field_id}", response={200: CustomFieldOut, 403: ErrorOut, 404: ErrorOut})
 def custom_field_get_api(request: HttpRequest, field_id: int) -> CustomFieldDefinition:
     workspace, _user = _ctx(request, Perm.CONTACTS_VIEW)
     return _definition_or_404(workspace, field_id)
 
 
 @custom_fields_router.patch(
-    "/{field_id}",
+    "/{int:field_id}",
     response={200: CustomFieldOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut},
     summary="Change a custom field's label, choices, position or (while unused) type",
 )
@@ -115,7 +115,7 @@ def custom_field_update_api(
 
 
 @custom_fields_router.delete(
-    "/{field_id}",
+    "/{int:field_id}",
     response={204: None, 403: ErrorOut, 404: ErrorOut},
     summary="Delete a custom field; contacts keep their values, hidden",
 )

@@ -108,6 +108,21 @@ def contact_get(*, workspace: Workspace, contact_id: int, include_merged: bool =
     )
 
 
+def contact_merge_survivor(*, contact: Contact) -> Contact:
+    """The live contact that ``contact`` was merged into, following a chain of merges."""
+    seen = {contact.pk}
+    current = contact
+    while current.merged_into_id is not None:
+        following = Contact.objects.filter(
+            workspace_id=contact.workspace_id, pk=current.merged_into_id
+        ).first()
+        if following is None or following.pk in seen:
+            break
+        seen.add(following.pk)
+        current = following
+    return current
+
+
 def contact_timeline(*, contact: Contact, limit: int = 100) -> QuerySet[TimelineEvent]:
     return (
         TimelineEvent.objects.filter(workspace_id=contact.workspace_id, contact=contact)

@@ -119,17 +119,14 @@ def _get_contact(request: WorkspaceRequest, contact_id: int) -> Contact:
 @workspace_view(Perm.CONTACTS_VIEW)
 def contact_detail_view(request: WorkspaceRequest, contact_id: int) -> HttpResponse:
     contact = _get_contact(request, contact_id)
-    if (
-        contact.merged_into_id
-        and contact.merged_into is not None
-        and contact.merged_into.merged_into_id is None
-    ):
+    if contact.merged_into_id:
+        survivor = selectors.contact_merge_survivor(contact=contact)
         messages.info(
             request,
             _("%(name)s was merged into %(survivor)s.")
-            % {"name": contact.full_name, "survivor": contact.merged_into.full_name},
+            % {"name": contact.full_name, "survivor": survivor.full_name},
         )
-        return redirect("contacts:detail", request.workspace.slug, contact.merged_into_id)
+        return redirect("contacts:detail", request.workspace.slug, survivor.pk)
     context = {
         "contact": contact,
         "timeline": selectors.contact_timeline(contact=contact),
@@ -146,6 +143,8 @@ def contact_detail_view(request: WorkspaceRequest, contact_id: int) -> HttpRespo
 @workspace_view(Perm.CONTACTS_EDIT)
 def contact_edit_view(request: WorkspaceRequest, contact_id: int) -> HttpResponse:
     contact = _get_contact(request, contact_id)
+    if contact.merged_into_id:
+        return redirect("contacts:detail", request.workspace.slug, contact.pk)
     form = ContactForm(
         request.POST or None, workspace=request.workspace, initial=ContactForm.initial_for(contact)
     )
