@@ -10,11 +10,12 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 
-from relasi.accounts.models import Membership, User, Workspace
+from relasi.accounts.api_access import ErrorOut, api_access
+from relasi.accounts.models import Workspace
 from relasi.accounts.permissions import Perm
 from relasi.contacts import selectors, services
 from relasi.contacts.models import Company, Contact, Department
-from relasi.core.exceptions import NotFound, PermissionDenied
+from relasi.core.exceptions import NotFound
 from relasi.core.pagination import paginate_keyset
 
 contacts_router = Router()
@@ -24,21 +25,8 @@ departments_router = Router()
 MAX_LIMIT = 200
 
 
-def _ctx(request: HttpRequest, perm: Perm) -> tuple[Workspace, User]:
-    membership: Membership = request.membership  # type: ignore[attr-defined]
-    if not membership.can(perm):
-        raise PermissionDenied(_("Your role does not allow this."), code="permission_denied")
-    return membership.workspace, membership.user
-
-
 def _ip(request: HttpRequest) -> str | None:
     return request.META.get("REMOTE_ADDR")
-
-
-class ErrorOut(Schema):
-    code: str
-    message: str
-    fields: dict[str, str]
 
 
 class TagOut(Schema):
@@ -132,7 +120,7 @@ def _given(payload: Schema) -> dict[str, Any]:
 
 @contacts_router.get("", response=ContactPage, summary="List and search contacts")
 def contact_list_api(request: HttpRequest, query: Query[ContactQuery]) -> dict[str, Any]:
-    workspace, _user = _ctx(request, Perm.CONTACTS_VIEW)
+    workspace, _user = api_access(request, Perm.CONTACTS_VIEW)
     custom = {k[3:]: request.GET.get(k, "") for k in request.GET if k.startswith("cf_") and len(k) > 3}
     filters = selectors.ContactFilters(
         q=query.q,
@@ -157,7 +145,7 @@ def contact_list_api(request: HttpRequest, query: Query[ContactQuery]) -> dict[s
 
 @contacts_router.post("", response={201: ContactOut, 400: ErrorOut, 403: ErrorOut})
 def contact_create_api(request: HttpRequest, payload: ContactIn) -> Status[Contact]:
-    workspace, user = _ctx(request, Perm.CONTACTS_EDIT)
+    workspace, user = api_access(request, Perm.CONTACTS_EDIT)
     contact = services.contact_create(
         workspace=workspace, actor=user, values=_given(payload), ip_address=_ip(request)
     )
@@ -173,13 +161,13 @@ def _contact_or_404(workspace: Workspace, contact_id: int) -> Contact:
 
 @contacts_router.get("/{int:contact_id}", response={200: ContactOut, 404: ErrorOut})
 def contact_get_api(request: HttpRequest, contact_id: int) -> Contact:
-    workspace, _user = _ctx(request, Perm.CONTACTS_VIEW)
+    workspace, _user = api_access(request, Perm.CONTACTS_VIEW)
     return _contact_or_404(workspace, contact_id)
 
 
 @contacts_router.patch("/{int:contact_id}", response={200: ContactOut, 400: ErrorOut, 404: ErrorOut})
 def contact_update_api(request: HttpRequest, contact_id: int, payload: ContactIn) -> Contact:
-    workspace, user = _ctx(request, Perm.CONTACTS_EDIT)
+    workspace, user = api_access(request, Perm.CONTACTS_EDIT)
     contact = _contact_or_404(workspace, contact_id)
     services.contact_update(contact=contact, actor=user, values=_given(payload), ip_address=_ip(request))
     return _contact_or_404(workspace, contact_id)
@@ -187,7 +175,7 @@ def contact_update_api(request: HttpRequest, contact_id: int, payload: ContactIn
 
 @contacts_router.delete("/{int:contact_id}", response={204: None, 404: ErrorOut})
 def contact_delete_api(request: HttpRequest, contact_id: int) -> Status[None]:
-    workspace, user = _ctx(request, Perm.CONTACTS_DELETE)
+    workspace, user = api_access(request, Perm.CONTACTS_DELETE)
     services.contact_delete(
         contact=_contact_or_404(workspace, contact_id), actor=user, ip_address=_ip(request)
     )
@@ -247,7 +235,7 @@ def _company_or_404(workspace: Workspace, company_id: int) -> Company:
 def company_list_api(
     request: HttpRequest, q: str = "", cursor: str | None = None, limit: int = 50
 ) -> dict[str, Any]:
-    workspace, _user = _ctx(request, Perm.CONTACTS_VIEW)
+    workspace, _user = api_access(request, Perm.CONTACTS_VIEW)
     page = paginate_keyset(
         selectors.company_list(workspace=workspace, q=q), cursor=cursor, limit=min(max(limit, 1), MAX_LIMIT)
     )
@@ -256,19 +244,19 @@ def company_list_api(
 
 @companies_router.post("", response={201: CompanyOut, 400: ErrorOut, 403: ErrorOut})
 def company_create_api(request: HttpRequest, payload: CompanyIn) -> Status[Company]:
-    workspace, user = _ctx(request, Perm.CONTACTS_EDIT)
+    workspace, user = api_access(request, Perm.CONTACTS_EDIT)
     return Status(201, services.company_create(workspace=workspace, actor=user, values=_given(payload)))
 
 
 @companies_router.get("/{int:company_id}", response={200: CompanyOut, 404: ErrorOut})
 def company_get_api(request: HttpRequest, company_id: int) -> Company:
-    workspace, _user = _ctx(request, Perm.CONTACTS_VIEW)
+    workspace, _user = api_access(request, Perm.CONTACTS_VIEW)
     return _company_or_404(workspace, company_id)
 
 
 @companies_router.patch("/{int:company_id}", response={200: CompanyOut, 400: ErrorOut, 404: ErrorOut})
 def company_update_api(request: HttpRequest, company_id: int, payload: CompanyIn) -> Company:
-    workspace, user = _ctx(request, Perm.CONTACTS_EDIT)
+    workspace, user = api_access(request, Perm.CONTACTS_EDIT)
     return services.company_update(
         company=_company_or_404(workspace, company_id), actor=user, values=_given(payload)
     )
@@ -276,7 +264,7 @@ def company_update_api(request: HttpRequest, company_id: int, payload: CompanyIn
 
 @companies_router.delete("/{int:company_id}", response={204: None, 404: ErrorOut})
 def company_delete_api(request: HttpRequest, company_id: int) -> Status[None]:
-    workspace, user = _ctx(request, Perm.CONTACTS_DELETE)
+    workspace, user = api_access(request, Perm.CONTACTS_DELETE)
     services.company_delete(company=_company_or_404(workspace, company_id), actor=user)
     return Status(204, None)
 
@@ -318,7 +306,7 @@ def _department_or_404(workspace: Workspace, department_id: int) -> Department:
 def department_list_api(
     request: HttpRequest, q: str = "", cursor: str | None = None, limit: int = 50
 ) -> dict[str, Any]:
-    workspace, _user = _ctx(request, Perm.CONTACTS_VIEW)
+    workspace, _user = api_access(request, Perm.CONTACTS_VIEW)
     page = paginate_keyset(
         selectors.department_list(workspace=workspace, q=q),
         cursor=cursor,
@@ -329,19 +317,19 @@ def department_list_api(
 
 @departments_router.post("", response={201: DepartmentOut, 400: ErrorOut, 403: ErrorOut})
 def department_create_api(request: HttpRequest, payload: DepartmentIn) -> Status[Department]:
-    workspace, user = _ctx(request, Perm.CONTACTS_EDIT)
+    workspace, user = api_access(request, Perm.CONTACTS_EDIT)
     return Status(201, services.department_create(workspace=workspace, actor=user, values=_given(payload)))
 
 
 @departments_router.get("/{int:department_id}", response={200: DepartmentOut, 404: ErrorOut})
 def department_get_api(request: HttpRequest, department_id: int) -> Department:
-    workspace, _user = _ctx(request, Perm.CONTACTS_VIEW)
+    workspace, _user = api_access(request, Perm.CONTACTS_VIEW)
     return _department_or_404(workspace, department_id)
 
 
 @departments_router.patch("/{int:department_id}", response={200: DepartmentOut, 400: ErrorOut, 404: ErrorOut})
 def department_update_api(request: HttpRequest, department_id: int, payload: DepartmentIn) -> Department:
-    workspace, user = _ctx(request, Perm.CONTACTS_EDIT)
+    workspace, user = api_access(request, Perm.CONTACTS_EDIT)
     return services.department_update(
         department=_department_or_404(workspace, department_id), actor=user, values=_given(payload)
     )
@@ -349,6 +337,6 @@ def department_update_api(request: HttpRequest, department_id: int, payload: Dep
 
 @departments_router.delete("/{int:department_id}", response={204: None, 404: ErrorOut})
 def department_delete_api(request: HttpRequest, department_id: int) -> Status[None]:
-    workspace, user = _ctx(request, Perm.CONTACTS_DELETE)
+    workspace, user = api_access(request, Perm.CONTACTS_DELETE)
     services.department_delete(department=_department_or_404(workspace, department_id), actor=user)
     return Status(204, None)

@@ -18,26 +18,14 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 
-from relasi.accounts.models import Membership, User, Workspace
+from relasi.accounts.api_access import ErrorOut, api_access
+from relasi.accounts.models import Workspace
 from relasi.accounts.permissions import Perm
 from relasi.contacts import custom_fields, selectors, selectors_org
 from relasi.contacts.models import CustomFieldDefinition
-from relasi.core.exceptions import NotFound, PermissionDenied
+from relasi.core.exceptions import NotFound
 
 custom_fields_router = Router()
-
-
-def _ctx(request: HttpRequest, perm: Perm) -> tuple[Workspace, User]:
-    membership: Membership = request.membership  # type: ignore[attr-defined]
-    if not membership.can(perm):
-        raise PermissionDenied(_("Your role does not allow this."), code="permission_denied")
-    return membership.workspace, membership.user
-
-
-class ErrorOut(Schema):
-    code: str
-    message: str
-    fields: dict[str, str]
 
 
 class CustomFieldOut(Schema):
@@ -80,23 +68,23 @@ def _given(payload: Schema) -> dict[str, Any]:
 
 @custom_fields_router.get("", response={200: CustomFieldList, 403: ErrorOut}, summary="List custom fields")
 def custom_field_list_api(request: HttpRequest) -> dict[str, Any]:
-    workspace, _user = _ctx(request, Perm.CONTACTS_VIEW)
+    workspace, _user = api_access(request, Perm.CONTACTS_VIEW)
     return {"items": list(selectors.custom_field_list(workspace=workspace)), "next": None}
 
 
 @custom_fields_router.post(
     "", response={201: CustomFieldOut, 400: ErrorOut, 403: ErrorOut}, summary="Add a custom field"
 )
-def custom_field_create_api(
-    request: HttpRequest, payload: CustomFieldIn
-) -> tuple[int, CustomFieldDefinition]:
-    workspace, user = _ctx(request, Perm.SETTINGS_MANAGE)
-    return 201, custom_fields.custom_field_create(workspace=workspace, actor=user, values=_given(payload))
+def custom_field_create_api(request: HttpRequest, payload: CustomFieldIn) -> Status[CustomFieldDefinition]:
+    workspace, user = api_access(request, Perm.SETTINGS_MANAGE)
+    return Status(
+        201, custom_fields.custom_field_create(workspace=workspace, actor=user, values=_given(payload))
+    )
 
 
 @custom_fields_router.get("/{int:field_id}", response={200: CustomFieldOut, 403: ErrorOut, 404: ErrorOut})
 def custom_field_get_api(request: HttpRequest, field_id: int) -> CustomFieldDefinition:
-    workspace, _user = _ctx(request, Perm.CONTACTS_VIEW)
+    workspace, _user = api_access(request, Perm.CONTACTS_VIEW)
     return _definition_or_404(workspace, field_id)
 
 
@@ -108,7 +96,7 @@ def custom_field_get_api(request: HttpRequest, field_id: int) -> CustomFieldDefi
 def custom_field_update_api(
     request: HttpRequest, field_id: int, payload: CustomFieldIn
 ) -> CustomFieldDefinition:
-    workspace, user = _ctx(request, Perm.SETTINGS_MANAGE)
+    workspace, user = api_access(request, Perm.SETTINGS_MANAGE)
     return custom_fields.custom_field_update(
         definition=_definition_or_404(workspace, field_id), actor=user, values=_given(payload)
     )
@@ -120,6 +108,6 @@ def custom_field_update_api(
     summary="Delete a custom field; contacts keep their values, hidden",
 )
 def custom_field_delete_api(request: HttpRequest, field_id: int) -> Status[None]:
-    workspace, user = _ctx(request, Perm.SETTINGS_MANAGE)
+    workspace, user = api_access(request, Perm.SETTINGS_MANAGE)
     custom_fields.custom_field_delete(definition=_definition_or_404(workspace, field_id), actor=user)
     return Status(204, None)

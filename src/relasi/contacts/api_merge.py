@@ -12,20 +12,14 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Schema
 
-from relasi.accounts.models import Membership, User, Workspace
+from relasi.accounts.api_access import ErrorOut, api_access
+from relasi.accounts.models import Workspace
 from relasi.accounts.permissions import Perm
 from relasi.contacts import duplicates, selectors
-from relasi.contacts.api import ContactOut, ErrorOut, contacts_router
+from relasi.contacts.api import ContactOut, contacts_router
 from relasi.contacts.merge import contact_merge, contact_merge_undo
 from relasi.contacts.models import Contact
-from relasi.core.exceptions import NotFound, PermissionDenied
-
-
-def _context(request: HttpRequest) -> tuple[Workspace, User]:
-    membership: Membership = request.membership  # type: ignore[attr-defined]
-    if not membership.can(Perm.CONTACTS_MERGE):
-        raise PermissionDenied(_("Your role does not allow merging customers."), code="permission_denied")
-    return membership.workspace, membership.user
+from relasi.core.exceptions import NotFound
 
 
 def _contact(workspace: Workspace, contact_id: int) -> Contact:
@@ -87,7 +81,7 @@ class DuplicateQuery(Schema):
     summary="Suggested duplicate pairs",
 )
 def contact_duplicate_list_api(request: HttpRequest, query: Query[DuplicateQuery]) -> dict[str, Any]:
-    workspace, _user = _context(request)
+    workspace, _user = api_access(request, Perm.CONTACTS_MERGE)
     pairs = duplicates.duplicate_pair_list(workspace=workspace, limit=query.limit)
     return {
         "items": [
@@ -108,7 +102,7 @@ def contact_duplicate_list_api(request: HttpRequest, query: Query[DuplicateQuery
     summary="Merge another contact into this one",
 )
 def contact_merge_api(request: HttpRequest, contact_id: int, payload: MergeIn) -> dict[str, Any]:
-    workspace, user = _context(request)
+    workspace, user = api_access(request, Perm.CONTACTS_MERGE)
     survivor = _contact(workspace, contact_id)
     merged = _contact(workspace, payload.other_id)
     merge = contact_merge(
@@ -131,7 +125,7 @@ def contact_merge_api(request: HttpRequest, contact_id: int, payload: MergeIn) -
     summary="Undo a merge (within 30 days)",
 )
 def contact_merge_undo_api(request: HttpRequest, merge_id: int) -> dict[str, Any]:
-    workspace, user = _context(request)
+    workspace, user = api_access(request, Perm.CONTACTS_MERGE)
     record = duplicates.contact_merge_get(workspace=workspace, merge_id=merge_id)
     if record is None:
         raise NotFound(_("Merge not found."), code="not_found")
