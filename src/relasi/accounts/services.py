@@ -12,7 +12,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.cache import cache
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import validate_email
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -523,23 +523,32 @@ def api_token_create(*, user: User, workspace: Workspace, name: str) -> tuple[Ap
             code="not_member",
         )
     name = name.strip() or _("API token")
-    for _attempt in range(3):
-        raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
-        try:
-            with transaction.atomic():
-                token = ApiToken.objects.create(
-                    user=user, workspace=workspace, name=name[:80], prefix=raw[:10], key_hash=_hash(raw)
-                )
-            return token, raw
-        except IntegrityError:  # pragma: no cover - a 256-bit collision
-            continue
-    raise RuntimeError("could not create a unique token")
+    raw = TOKEN_PREFIX + secrets.token_urlsafe(32)  # 256 bits: a collision is not a concern
+    token = ApiToken.objects.create(
+        user=user, workspace=workspace, name=name[:80], prefix=raw[:10], key_hash=_hash(raw)
+    )
+    audit_record(
+        action=AuditAction.CREATE,
+        actor=user,
+        workspace=workspace,
+        instance=token,
+        changes={"name": token.name, "prefix": token.prefix},
+    )
+    return token, raw
 
 
 @transaction.atomic
-def api_token_revoke(*, token: ApiToken) -> None:
+def api_token_revoke(*, token: ApiToken, actor: User | None = None) -> None:
+    """Stop a token from working; it stays listed in the audit log."""
     token.revoked_at = timezone.now()
     token.save(update_fields=["revoked_at"])
+    audit_record(
+        action=AuditAction.DELETE,
+        actor=actor or token.user,
+        workspace=token.workspace,
+        instance=token,
+        changes={"name": token.name, "prefix": token.prefix},
+    )
 
 
 def api_token_authenticate(*, raw: str) -> ApiToken | None:

@@ -286,7 +286,7 @@ def token_revoke_view(request: WorkspaceRequest, token_id: int) -> HttpResponse:
     token = selectors.api_token_get(user=request.user, workspace=request.workspace, token_id=token_id)
     if token is None:
         raise Http404(_("Token not found."))
-    services.api_token_revoke(token=token)
+    services.api_token_revoke(token=token, actor=request.user)
     messages.success(
         request,
         _("The token %(name)s (%(prefix)s…) was revoked.") % {"name": token.name, "prefix": token.prefix},
