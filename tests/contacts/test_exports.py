@@ -32,7 +32,7 @@ from tests.factories import CompanyFactory, ContactFactory, TagFactory
 ENGLISH_HEADER = [
     "Full name", "Kind", "Phone / WhatsApp", "Other phone", "E-mail", "Company", "Department",
     "Job title", "Address", "Province", "City / regency", "Postal code", "Birthday", "Gender", "NIK",
-    "NPWP", "Passport number", "Buyer type", "Source", "Owner", "Tags", "Created", "Ukuran", "Poin",
+    "NPWP", "Passport number", "Buyer type", "Source", "Person in charge", "Tags", "Created", "Ukuran", "Poin",
     "Member sejak",
 ]  # fmt: skip
 
@@ -104,7 +104,7 @@ def test_csv_export_honours_the_filters_and_writes_the_audit_entry(
     assert budi["Tags"] == "grosir, vip"
     assert (budi["Birthday"], budi["Gender"], budi["Source"]) == ("1990-01-31", "Male", "Instagram")
     assert (budi["Ukuran"], budi["Poin"], budi["Member sejak"]) == ("M", "12.5", "2024-02-01")
-    assert budi["Owner"] == "Pemilik Hero"
+    assert budi["Person in charge"] == "Pemilik Hero"
     # and one audit entry says who took what
     entry = AuditLog.objects.get(action=AuditAction.EXPORT)
     assert (entry.workspace, entry.actor, entry.ip_address) == (workspace, owner, "10.0.0.7")

@@ -87,7 +87,7 @@ def _columns(*, workspace: Workspace, timezone_name: str) -> list[_Column]:
         _Column(_("Passport number"), lambda c: c.passport_no),
         _Column(_("Buyer type"), lambda c: buyer_types.get(c.buyer_type, c.buyer_type)),
         _Column(_("Source"), lambda c: sources.get(c.source, c.source)),
-        _Column(_("Owner"), lambda c: str(c.owner) if c.owner else ""),
+        _Column(_("Person in charge"), lambda c: str(c.owner) if c.owner else ""),
         _Column(_("Tags"), lambda c: ", ".join(t.name for t in c.tags.all())),
         _Column(_("Created"), lambda c: c.created_at.astimezone(tz).replace(tzinfo=None)),
     ]

@@ -80,7 +80,7 @@ class ContactForm(forms.Form):
         label=_("Buyer type"), choices=BuyerType.choices, initial=BuyerType.ID_INDIVIDUAL
     )
     source = forms.ChoiceField(label=_("Source"), choices=Source.choices, required=False)
-    owner_id = forms.ChoiceField(label=_("Owner"), required=False)
+    owner_id = forms.ChoiceField(label=_("Person in charge"), required=False)
     tags = forms.CharField(label=_("Tags"), required=False, help_text=_("Separate with commas."))
 
     def __init__(self, *args: Any, workspace: Workspace, **kwargs: Any) -> None:

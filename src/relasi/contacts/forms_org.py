@@ -49,7 +49,7 @@ class CompanyForm(forms.Form):
     province = _text(_("Province"), 60)
     city = _text(_("City / regency"), 80)
     postal_code = _text(_("Postal code"), 10, widget=forms.TextInput(attrs=_NUMERIC))
-    owner_id = forms.ChoiceField(label=_("Owner"), required=False)
+    owner_id = forms.ChoiceField(label=_("Person in charge"), required=False)
     notes = forms.CharField(label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
 
     def __init__(self, *args: Any, workspace: Workspace, **kwargs: Any) -> None:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 @dataclass(frozen=True)
@@ -20,7 +21,7 @@ class Section:
 SECTIONS: tuple[Section, ...] = (
     Section("contacts", _("Customers"), "contacts:list", ("/perusahaan/", "/departemen/")),
     Section("conversations", _("Conversations"), None),
-    Section("sales", _("Sales"), None),
+    Section("sales", pgettext_lazy("navigation", "Sales"), None),
     Section("inventory", _("Stock"), None),
     Section("support", _("Service"), None),
     Section("campaigns", _("Campaigns"), None),
