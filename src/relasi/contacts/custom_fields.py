@@ -36,7 +36,7 @@ from relasi.contacts.enums import CustomFieldType
 from relasi.contacts.models import Contact, CustomFieldDefinition
 from relasi.contacts.validation import CONTACT_INPUT_FIELDS, parse_date
 from relasi.core.audit import audit_record, diff, snapshot
-from relasi.core.exceptions import ValidationError
+from relasi.core.exceptions import ValidationError, fields_invalid
 from relasi.core.models import AuditAction
 
 # Bounded so that the contact form, the filters and the unpaginated API list stay small.
@@ -68,10 +68,7 @@ def reserved_keys() -> frozenset[str]:
 
 
 def _fail(errors: dict[str, str]) -> ValidationError:
-    return ValidationError(
-        _("Some fields need fixing: %(fields)s.") % {"fields": ", ".join(sorted(errors))},
-        fields=dict(errors),
-    )
+    return fields_invalid(errors)
 
 
 def _clean_key(raw: Any, *, label: str) -> tuple[str, str | None]:

@@ -27,36 +27,14 @@ from relasi.contacts.models import (
     Tag,
 )
 from relasi.contacts.selectors_org import department_descendant_ids
-from relasi.contacts.validation import contact_values_clean
+from relasi.contacts.validation import CONTACT_INPUT_FIELDS, clean_owner, contact_values_clean, optional_id
 from relasi.core.audit import audit_record, diff, snapshot
-from relasi.core.exceptions import Conflict, ValidationError
+from relasi.core.exceptions import Conflict, ValidationError, fields_invalid
 from relasi.core.identifiers import IdentifierError, clean_nitku, clean_npwp
 from relasi.core.models import AuditAction
 from relasi.core.phone import normalize_phone
 
-AUDITED_CONTACT_FIELDS = (
-    "kind",
-    "full_name",
-    "company_id",
-    "department_id",
-    "job_title",
-    "phone",
-    "phone_alt",
-    "email",
-    "address",
-    "province",
-    "city",
-    "postal_code",
-    "birthday",
-    "gender",
-    "nik",
-    "npwp",
-    "passport_no",
-    "buyer_type",
-    "source",
-    "owner_id",
-    "custom_fields",
-)
+AUDITED_CONTACT_FIELDS = tuple(name for name in CONTACT_INPUT_FIELDS if name != "tags")
 
 
 def tags_get_or_create(*, workspace: Workspace, names: list[str]) -> list[Tag]:
@@ -311,20 +289,9 @@ def _company_clean(*, workspace: Workspace, values: Mapping[str, Any], partial: 
             except IdentifierError:
                 errors[name] = message
     if "owner_id" in values:
-        from relasi.accounts.models import Membership
-
-        ref = values.get("owner_id")
-        out["owner_id"] = int(str(ref)) if ref not in (None, "") and str(ref).isdigit() else None
-        if (
-            ref not in (None, "")
-            and not Membership.objects.filter(workspace=workspace, user_id=out["owner_id"] or 0).exists()
-        ):
-            errors["owner_id"] = _("The owner must be a member of this workspace.")
+        out["owner_id"] = clean_owner(workspace=workspace, value=values.get("owner_id"), errors=errors)
     if errors:
-        raise ValidationError(
-            _("Some fields need fixing: %(fields)s.") % {"fields": ", ".join(sorted(errors))},
-            fields=errors,
-        )
+        raise fields_invalid(errors)
     return out
 
 
@@ -407,7 +374,7 @@ def _department_clean(
         errors["code"] = _("Use at most %(limit)d characters.") % {"limit": 20}
     if "parent_id" in values:
         ref = values.get("parent_id")
-        out["parent_id"] = int(str(ref)) if ref not in (None, "") and str(ref).isdigit() else None
+        out["parent_id"] = optional_id(ref)
         if ref not in (None, ""):
             if not Department.objects.filter(workspace=workspace, pk=out["parent_id"] or 0).exists():
                 errors["parent_id"] = _("Choose a department of this workspace.")
@@ -421,17 +388,14 @@ def _department_clean(
                 )
     if "head_id" in values:
         ref = values.get("head_id")
-        out["head_id"] = int(str(ref)) if ref not in (None, "") and str(ref).isdigit() else None
+        out["head_id"] = optional_id(ref)
         if (
             ref not in (None, "")
             and not Contact.objects.filter(workspace=workspace, pk=out["head_id"] or 0).exists()
         ):
             errors["head_id"] = _("Choose a contact of this workspace as head.")
     if errors:
-        raise ValidationError(
-            _("Some fields need fixing: %(fields)s.") % {"fields": ", ".join(sorted(errors))},
-            fields=errors,
-        )
+        raise fields_invalid(errors)
     return out
 
 

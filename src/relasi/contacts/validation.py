@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from relasi.accounts.models import Membership, Workspace
 from relasi.contacts.enums import BuyerType, ContactKind, CustomFieldType, Gender, Source
 from relasi.contacts.models import Company, CustomFieldDefinition, Department
-from relasi.core.exceptions import ValidationError
+from relasi.core.exceptions import fields_invalid
 from relasi.core.identifiers import IdentifierError, clean_nik, clean_npwp
 from relasi.core.phone import normalize_phone
 
@@ -65,6 +65,23 @@ CONTACT_INPUT_FIELDS = (
 )
 
 _DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y")
+
+
+def optional_id(value: Any) -> int | None:
+    """A reference given as an id: ``None`` when empty, ``0`` (matches nothing) when not a
+    number, so the caller's existence check reports it."""
+    if value in (None, ""):
+        return None
+    text = str(value).strip()
+    return int(text) if text.isdigit() else 0
+
+
+def clean_owner(*, workspace: Workspace, value: Any, errors: dict[str, str]) -> int | None:
+    """The person in charge of a record: a member of the workspace, or nobody."""
+    owner_id = optional_id(value)
+    if owner_id is not None and not Membership.objects.filter(workspace=workspace, user_id=owner_id).exists():
+        errors["owner_id"] = _("The owner must be a member of this workspace.")
+    return owner_id
 
 
 def parse_date(value: Any) -> dt.date:
@@ -230,32 +247,23 @@ def contact_values_clean(
     ):
         if not given(name):
             continue
-        ref = values.get(name)
-        if ref in (None, ""):
-            out[name] = None
+        ref_id = optional_id(values.get(name))
+        out[name] = ref_id
+        if ref_id is None:
             continue
-        try:
-            ref_id = int(str(ref))
-        except ValueError:
-            ref_id = 0
         if not model.objects.filter(workspace=workspace, pk=ref_id).exists():
             errors[name] = _("That %(label)s does not exist in this workspace. Choose one from the list.") % {
                 "label": label
             }
-        out[name] = ref_id
 
     if given("owner_id"):
-        ref = values.get("owner_id")
-        if ref in (None, ""):
-            out["owner_id"] = None
-        else:
-            try:
-                owner_id = int(str(ref))
-            except ValueError:
-                owner_id = 0
-            if not Membership.objects.filter(workspace=workspace, user_id=owner_id).exists():
-                errors["owner_id"] = _("The owner must be a member of this workspace.")
-            out["owner_id"] = owner_id
+        owner_id = optional_id(values.get("owner_id"))
+        out["owner_id"] = owner_id
+        if (
+            owner_id is not None
+            and not Membership.objects.filter(workspace=workspace, user_id=owner_id).exists()
+        ):
+            errors["owner_id"] = _("The owner must be a member of this workspace.")
 
     if given("tags"):
         raw_tags = values.get("tags") or []
@@ -284,8 +292,5 @@ def contact_values_clean(
         errors.setdefault("department_id", _("An internal customer belongs to a department. Choose one."))
 
     if errors:
-        raise ValidationError(
-            _("Some fields need fixing: %(fields)s.") % {"fields": ", ".join(sorted(errors))},
-            fields=errors,
-        )
+        raise fields_invalid(errors)
     return out

@@ -52,3 +52,13 @@ class NotFound(ApplicationError):
 class Conflict(ApplicationError):
     code = "conflict"
     status = 409
+
+
+def fields_invalid(errors: Mapping[str, str | Promise]) -> ValidationError:
+    """One error for every field that failed a check; ``fields`` says how to fix each."""
+    from django.utils.translation import gettext as _
+
+    return ValidationError(
+        _("Some fields need fixing: %(fields)s.") % {"fields": ", ".join(sorted(errors))},
+        fields=errors,
+    )
