@@ -73,7 +73,22 @@ def contact_list_view(request: WorkspaceRequest) -> HttpResponse:
         "members": selectors.member_user_list(workspace=request.workspace),
         "sources": Source.choices,
         "kinds": ContactKind.choices,
-        "custom_definitions": selectors.custom_field_list(workspace=request.workspace),
+        "custom_filters": [
+            (definition, filters.custom.get(definition.key, ""))
+            for definition in selectors.custom_field_list(workspace=request.workspace)
+        ],
+        "filters_active": any(
+            (
+                filters.tag,
+                filters.owner,
+                filters.source,
+                filters.city,
+                filters.kind,
+                filters.created_from,
+                filters.created_to,
+                filters.custom,
+            )
+        ),
         "can_edit": request.membership.can(Perm.CONTACTS_EDIT),
         "can_import": request.membership.can(Perm.CONTACTS_IMPORT),
         "can_export": request.membership.can(Perm.CONTACTS_EXPORT),
