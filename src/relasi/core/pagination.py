@@ -44,11 +44,17 @@ class Page(Generic[M]):
 
 
 def paginate_keyset(queryset: QuerySet[M], *, cursor: str | None, limit: int) -> Page[M]:
-    """One page of ``queryset`` ordered by ``-id``, starting after ``cursor``."""
+    """One page of ``queryset`` ordered by ``-id``, starting after ``cursor``.
+
+    Two queries: the page's ids first (narrow rows, no joins: a search matching 25,000 rows
+    sorts ids rather than joined wide rows), then those rows with the queryset's joins and
+    prefetches.
+    """
     qs = queryset.order_by("-id")
     if cursor:
         qs = qs.filter(id__lt=decode_cursor(cursor))
-    rows = list(qs[: limit + 1])
-    has_more = len(rows) > limit
-    rows = rows[:limit]
-    return Page(items=rows, next_cursor=encode_cursor(rows[-1].pk) if has_more and rows else None)
+    ids = list(qs.values_list("id", flat=True)[: limit + 1])
+    has_more = len(ids) > limit
+    ids = ids[:limit]
+    rows = list(queryset.filter(id__in=ids).order_by("-id")) if ids else []
+    return Page(items=rows, next_cursor=encode_cursor(ids[-1]) if has_more and ids else None)

@@ -70,7 +70,14 @@ def phone_search_prefix(typed: str) -> str | None:
 
 
 def format_phone_national(e164: str) -> str:
-    """``+6281234567890`` → ``0812-3456-7890`` for display."""
+    """``+6281234567890`` → ``0812-3456-7890`` for display.
+
+    Indonesian mobile numbers take a string-only fast path (lists show 50 per page and
+    ``phonenumbers.parse`` costs ~0.1 ms each); anything else goes through the library.
+    """
+    if e164.startswith("+628") and e164[1:].isdigit() and 12 <= len(e164) <= 15:
+        body = "0" + e164[3:]
+        return f"{body[:4]}-{body[4:8]}-{body[8:]}"
     try:
         parsed = phonenumbers.parse(e164, None)
     except phonenumbers.NumberParseException:
