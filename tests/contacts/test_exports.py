@@ -32,8 +32,8 @@ from tests.factories import CompanyFactory, ContactFactory, TagFactory
 ENGLISH_HEADER = [
     "Full name", "Kind", "Phone / WhatsApp", "Other phone", "E-mail", "Company", "Department",
     "Job title", "Address", "Province", "City / regency", "Postal code", "Birthday", "Gender", "NIK",
-    "NPWP", "Passport number", "Buyer type", "Source", "Person in charge", "Tags", "Created", "Ukuran", "Poin",
-    "Member sejak",
+    "NPWP", "Passport number", "Buyer type", "Source", "Person in charge", "Tags", "Created", "Ukuran",
+    "Poin", "Member sejak",
 ]  # fmt: skip
 
 
