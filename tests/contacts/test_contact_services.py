@@ -160,3 +160,16 @@ def test_birthday_is_read_day_first(owner: User, workspace: Workspace) -> None:
     )
     assert contact.birthday is not None
     assert (contact.birthday.month, contact.birthday.day) == (2, 5)
+
+
+def test_note_and_channel_address_are_audited(owner: User, workspace: Workspace) -> None:
+    contact = services.contact_create(workspace=workspace, actor=owner, values={"full_name": "A"})
+    note = services.contact_note_add(contact=contact, author=owner, body="Alamat kantor baru")
+    identity = services.contact_identity_add(
+        contact=contact, channel=Channel.EMAIL, address="A@Contoh.id", actor=owner
+    )
+    note_entry = AuditLog.objects.get(object_type="contacts.contactnote", object_id=str(note.pk))
+    identity_entry = AuditLog.objects.get(object_type="contacts.contactidentity", object_id=str(identity.pk))
+    assert note_entry.changes["body"] == "Alamat kantor baru"
+    assert identity_entry.changes["address"] == "a@contoh.id"
+    assert note_entry.actor == identity_entry.actor == owner

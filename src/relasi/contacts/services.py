@@ -157,6 +157,7 @@ def contact_delete(*, contact: Contact, actor: User | None, ip_address: str | No
 
 @transaction.atomic
 def contact_note_add(*, contact: Contact, author: User, body: str) -> ContactNote:
+    """Add a note to a customer (audited: notes often hold personal details)."""
     body = body.strip()
     if not body:
         raise ValidationError(_("The note is empty."), fields={"body": _("Write something first.")})
@@ -164,6 +165,13 @@ def contact_note_add(*, contact: Contact, author: User, body: str) -> ContactNot
         workspace_id=contact.workspace_id, contact=contact, author=author, body=body[:10000]
     )
     events.contact_note_added_event(contact=contact, actor=author, note_id=note.pk)
+    audit_record(
+        action=AuditAction.CREATE,
+        actor=author,
+        workspace=contact.workspace,
+        instance=note,
+        changes={"contact_id": contact.pk, "body": note.body},
+    )
     return note
 
 
@@ -216,6 +224,13 @@ def contact_identity_add(
         display_name=display_name[:200],
     )
     events.contact_identity_added_event(contact=contact, actor=actor, channel=channel, address=normalized)
+    audit_record(
+        action=AuditAction.CREATE,
+        actor=actor,
+        workspace=contact.workspace,
+        instance=identity,
+        changes={"contact_id": contact.pk, "channel": channel, "address": normalized},
+    )
     return identity
 
 
