@@ -29,6 +29,7 @@ from relasi.contacts.models import (
 from relasi.core.phone import phone_search_prefix
 
 _EMAIL_LIKE = re.compile(r"^[^\s@]*@[^\s]*$")
+_EMAIL_HINT = re.compile(r"[._\d]")
 
 
 @dataclass
@@ -48,8 +49,9 @@ class ContactFilters:
 
 def contact_search_q(text: str) -> Q:
     """The condition for the search box: a name substring, a phone prefix (any typed form),
-    or an e-mail prefix once the text has an ``@``. Each goes to one index; an OR of name
-    and e-mail would make PostgreSQL combine both for every search."""
+    or an e-mail prefix when the text has an ``@`` (or, with ``.``, ``_`` or a digit, a name
+    or an e-mail prefix). Plain words search names only: an OR with the e-mail index would
+    make PostgreSQL combine both for every name search."""
     text = text.strip()
     if not text:
         return Q()
@@ -58,6 +60,8 @@ def contact_search_q(text: str) -> Q:
     prefix = phone_search_prefix(text)
     if prefix is not None:
         return Q(phone__startswith=prefix) | Q(phone_alt__startswith=prefix)
+    if _EMAIL_HINT.search(text):  # "togar.", "budi_": likely the start of an address
+        return Q(full_name__icontains=text) | Q(email__startswith=text.lower())
     return Q(full_name__icontains=text)
 
 
