@@ -299,8 +299,8 @@ def test_search_finds_seeded_contacts_by_name_phone_and_email(db: None) -> None:
         "phone 08…": national[:7],
         "phone 62…": "62" + national[1:8],
         "phone +62 …": f"+62 {national[1:4]} {national[4:8]}",
-        "e-mail with @": target.email[: target.email.index("@") + 2],
-        "e-mail prefix": target.email[:6],
+        "e-mail up to the @": target.email[: target.email.index("@") + 1],
+        "e-mail past the @": target.email[: target.email.index("@") + 3],
     }
 
     for label, q in queries.items():

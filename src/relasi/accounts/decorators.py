@@ -50,7 +50,8 @@ def workspace_view(
             wrequest.workspace = membership.workspace
             wrequest.membership = membership
             timezone.activate(zoneinfo.ZoneInfo(membership.workspace.timezone))
-            request.session["workspace"] = slug
+            if request.session.get("workspace") != slug:  # no session write on every page
+                request.session["workspace"] = slug
             return view(wrequest, *args, **kwargs)
 
         return wrapper  # type: ignore[return-value]

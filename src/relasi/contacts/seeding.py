@@ -22,6 +22,7 @@ import bisect
 import datetime as dt
 import functools
 import hashlib
+import itertools
 import json
 import random
 import re
@@ -33,6 +34,7 @@ from typing import Any, Protocol
 
 from django.db import connection, transaction
 from django.utils import timezone
+from psycopg.copy import QueuedLibpqWriter
 
 from relasi.accounts.enums import Role, TimeZone
 from relasi.accounts.models import Membership, User, Workspace
@@ -848,47 +850,56 @@ def _copy_batches(
         )
         next_id = int(cursor.fetchone()[0]) - count + 1
         done = 0
-        for batch in _batched(rows, batch_size):
-            contact_lines: list[str] = []
+        pending = iter(rows)
+        while True:
             identity_lines: list[str] = []
             link_lines: list[str] = []
-            for contact in batch:
-                contact_id = str(next_id + done)
-                created = (first + step * done).isoformat()
-                done += 1
-                cells = template.copy()
-                cells[id_at], cells[created_at], cells[updated_at] = contact_id, created, created
-                for name, value in contact.values.items():
-                    cells[position[name]] = (
-                        value if value.__class__ is str else ("\\N" if value is None else str(value))
-                    )
-                line = "\t".join(cells)
-                if (
-                    line.count("\t") != tabs
-                    or line.count("\\") != cells.count("\\N")  # the only backslashes: NULLs
-                    or "\n" in line
-                    or "\r" in line
-                ):
-                    for name, value in contact.values.items():  # escape value by value
-                        cells[position[name]] = copy_text(value)
+            chunk: list[str] = []
+            in_batch = 0
+            # Rows are generated while the COPY is open and handed to a writer thread in
+            # chunks, so PostgreSQL parses one chunk while Python builds the next.
+            with cursor.copy(contact_sql, writer=QueuedLibpqWriter(cursor)) as copy:
+                for contact in itertools.islice(pending, batch_size):
+                    in_batch += 1
+                    contact_id = str(next_id + done)
+                    created = (first + step * done).isoformat()
+                    done += 1
+                    cells = template.copy()
+                    cells[id_at], cells[created_at], cells[updated_at] = contact_id, created, created
+                    for name, value in contact.values.items():
+                        cells[position[name]] = (
+                            value if value.__class__ is str else ("\\N" if value is None else str(value))
+                        )
                     line = "\t".join(cells)
-                contact_lines.append(line)
-                prefix = f"{created}\t{created}\t{workspace_id}\t{contact_id}\t"
-                if contact.whatsapp_id:
-                    identity_lines.append(f"{prefix}{whatsapp}\t{copy_text(contact.whatsapp_id)}\t")
-                if contact.email_identity:
-                    identity_lines.append(f"{prefix}{email}\t{copy_text(contact.email_identity)}\t")
-                for name in contact.tag_names:
-                    link_lines.append(f"{contact_id}\t{tag_ids[name]}")
-            for sql, lines in (
-                (contact_sql, contact_lines),
-                (identity_sql, identity_lines),
-                (link_sql, link_lines),
-            ):
+                    if (
+                        line.count("\t") != tabs
+                        or line.count("\\") != cells.count("\\N")  # the only backslashes: NULLs
+                        or "\n" in line
+                        or "\r" in line
+                    ):
+                        for name, value in contact.values.items():  # escape value by value
+                            cells[position[name]] = copy_text(value)
+                        line = "\t".join(cells)
+                    chunk.append(line)
+                    if len(chunk) >= 1000:
+                        copy.write("\n".join(chunk) + "\n")
+                        chunk.clear()
+                    prefix = f"{created}\t{created}\t{workspace_id}\t{contact_id}\t"
+                    if contact.whatsapp_id:
+                        identity_lines.append(f"{prefix}{whatsapp}\t{copy_text(contact.whatsapp_id)}\t")
+                    if contact.email_identity:
+                        identity_lines.append(f"{prefix}{email}\t{copy_text(contact.email_identity)}\t")
+                    for name in contact.tag_names:
+                        link_lines.append(f"{contact_id}\t{tag_ids[name]}")
+                if chunk:
+                    copy.write("\n".join(chunk) + "\n")
+            if not in_batch:
+                break
+            for sql, lines in ((identity_sql, identity_lines), (link_sql, link_lines)):
                 if lines:
                     with cursor.copy(sql) as copy:
                         copy.write("\n".join(lines) + "\n")
-            result.contacts += len(batch)
+            result.contacts += in_batch
             result.identities += len(identity_lines)
             result.tag_links += len(link_lines)
             if progress is not None:

@@ -33,6 +33,8 @@ def forwards(apps, schema_editor):
         "CREATE INDEX contact_name_lower ON contacts_contact (workspace_id, LOWER(full_name)) "
         "INCLUDE (id, merged_into_id)"
     )
+    # ALTER COLUMN … TYPE drops the columns' statistics; without them the planner guesses.
+    run("ANALYZE contacts_contact")
 
 
 def backwards(apps, schema_editor):
