@@ -165,6 +165,7 @@ def test_query_count_does_not_grow_with_the_entries(
 ) -> None:
     # given
     client = client_as(owner)
+    client.get(url("audit", workspace.slug))  # the first visit stores the workspace in the session
     audit_record(action=AuditAction.CREATE, actor=owner, workspace=workspace)
     with CaptureQueriesContext(connection) as few:
         client.get(url("audit", workspace.slug))
