@@ -1,6 +1,6 @@
 from django.urls import path
 
-from relasi.contacts import views
+from relasi.contacts import views, views_import, views_merge, views_org
 
 app_name = "contacts"
 
@@ -13,8 +13,6 @@ urlpatterns = [
     path("w/<slug:slug>/pelanggan/<int:contact_id>/catatan/", views.contact_note_add_view, name="note_add"),
 ]
 
-# Companies, departments (internal customers) and custom field definitions (views_org).
-from relasi.contacts import views_org  # noqa: E402
 
 urlpatterns += [
     path("w/<slug:slug>/perusahaan/", views_org.company_list_view, name="company_list"),
@@ -59,8 +57,6 @@ urlpatterns += [
     ),
 ]
 
-# Merging duplicates (contacts/views_merge.py).
-from relasi.contacts import views_merge  # noqa: E402
 
 urlpatterns += [
     path("w/<slug:slug>/pelanggan/duplikat/", views_merge.contact_duplicate_list_view, name="duplicates"),
@@ -81,8 +77,6 @@ urlpatterns += [
     ),
 ]
 
-# Import and export (contacts/views_import.py).
-from relasi.contacts import views_import  # noqa: E402
 
 urlpatterns += [
     path("w/<slug:slug>/pelanggan/impor/", views_import.contact_import_start_view, name="import_start"),
