@@ -6,7 +6,8 @@ selector, render. Deleting asks first: GET shows what will happen, POST does it.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from django.contrib import messages
 from django.http import Http404, HttpResponse
@@ -29,8 +30,23 @@ CONTACTS_SHOWN = 50  # on a company's or department's page; the rest via the fil
 _GET_POST = require_http_methods(["GET", "POST"])
 
 
+T = TypeVar("T")
+
+
 def _form_status(request: WorkspaceRequest) -> int:
     return 400 if request.method == "POST" else 200
+
+
+def _submit(request: WorkspaceRequest, form: Any, save: Callable[[], T]) -> T | None:
+    """For a valid POSTed form, run ``save`` (one service call) and return its result; a
+    service's field errors are put back on the form and ``None`` is returned."""
+    if request.method != "POST" or not form.is_valid():
+        return None
+    try:
+        return save()
+    except ApplicationError as error:
+        apply_errors(form, error)
+        return None
 
 
 # Companies ------------------------------------------------------------------------------
@@ -74,16 +90,16 @@ def company_list_view(request: WorkspaceRequest) -> HttpResponse:
 @workspace_view(Perm.CONTACTS_EDIT)
 def company_create_view(request: WorkspaceRequest) -> HttpResponse:
     form = CompanyForm(request.POST or None, workspace=request.workspace)
-    if request.method == "POST" and form.is_valid():
-        try:
-            company = services.company_create(
-                workspace=request.workspace, actor=request.user, values=form.values()
-            )
-        except ApplicationError as error:
-            apply_errors(form, error)
-        else:
-            messages.success(request, _("Company %(name)s saved.") % {"name": company.name})
-            return redirect("contacts:company_detail", request.workspace.slug, company.pk)
+    company = _submit(
+        request,
+        form,
+        lambda: services.company_create(
+            workspace=request.workspace, actor=request.user, values=form.values()
+        ),
+    )
+    if company is not None:
+        messages.success(request, _("Company %(name)s saved.") % {"name": company.name})
+        return redirect("contacts:company_detail", request.workspace.slug, company.pk)
     context = {"form": form, "company": None, "subnav_active": "companies"}
     return render(request, "contacts/company_form.html", context, status=_form_status(request))
 
@@ -110,14 +126,14 @@ def company_edit_view(request: WorkspaceRequest, company_id: int) -> HttpRespons
     form = CompanyForm(
         request.POST or None, workspace=request.workspace, initial=CompanyForm.initial_for(company)
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.company_update(company=company, actor=request.user, values=form.values())
-        except ApplicationError as error:
-            apply_errors(form, error)
-        else:
-            messages.success(request, _("Changes saved."))
-            return redirect("contacts:company_detail", request.workspace.slug, company.pk)
+    saved = _submit(
+        request,
+        form,
+        lambda: services.company_update(company=company, actor=request.user, values=form.values()),
+    )
+    if saved is not None:
+        messages.success(request, _("Changes saved."))
+        return redirect("contacts:company_detail", request.workspace.slug, company.pk)
     context = {"form": form, "company": company, "subnav_active": "companies"}
     return render(request, "contacts/company_form.html", context, status=_form_status(request))
 
@@ -162,16 +178,16 @@ def department_list_view(request: WorkspaceRequest) -> HttpResponse:
 @workspace_view(Perm.CONTACTS_EDIT)
 def department_create_view(request: WorkspaceRequest) -> HttpResponse:
     form = DepartmentForm(request.POST or None, workspace=request.workspace)
-    if request.method == "POST" and form.is_valid():
-        try:
-            department = services.department_create(
-                workspace=request.workspace, actor=request.user, values=form.values()
-            )
-        except ApplicationError as error:
-            apply_errors(form, error)
-        else:
-            messages.success(request, _("Department %(name)s saved.") % {"name": department.name})
-            return redirect("contacts:department_detail", request.workspace.slug, department.pk)
+    department = _submit(
+        request,
+        form,
+        lambda: services.department_create(
+            workspace=request.workspace, actor=request.user, values=form.values()
+        ),
+    )
+    if department is not None:
+        messages.success(request, _("Department %(name)s saved.") % {"name": department.name})
+        return redirect("contacts:department_detail", request.workspace.slug, department.pk)
     context = {"form": form, "department": None, "subnav_active": "departments"}
     return render(request, "contacts/department_form.html", context, status=_form_status(request))
 
@@ -202,14 +218,14 @@ def department_edit_view(request: WorkspaceRequest, department_id: int) -> HttpR
         department=department,
         initial=DepartmentForm.initial_for(department),
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.department_update(department=department, actor=request.user, values=form.values())
-        except ApplicationError as error:
-            apply_errors(form, error)
-        else:
-            messages.success(request, _("Changes saved."))
-            return redirect("contacts:department_detail", request.workspace.slug, department.pk)
+    saved = _submit(
+        request,
+        form,
+        lambda: services.department_update(department=department, actor=request.user, values=form.values()),
+    )
+    if saved is not None:
+        messages.success(request, _("Changes saved."))
+        return redirect("contacts:department_detail", request.workspace.slug, department.pk)
     context = {"form": form, "department": department, "subnav_active": "departments"}
     return render(request, "contacts/department_form.html", context, status=_form_status(request))
 
@@ -251,16 +267,16 @@ def custom_field_list_view(request: WorkspaceRequest) -> HttpResponse:
 @workspace_view(Perm.SETTINGS_MANAGE)
 def custom_field_create_view(request: WorkspaceRequest) -> HttpResponse:
     form = CustomFieldForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            definition = custom_fields.custom_field_create(
-                workspace=request.workspace, actor=request.user, values=form.values()
-            )
-        except ApplicationError as error:
-            apply_errors(form, error)
-        else:
-            messages.success(request, _("Custom field %(label)s added.") % {"label": definition.label})
-            return redirect("contacts:custom_field_list", request.workspace.slug)
+    definition = _submit(
+        request,
+        form,
+        lambda: custom_fields.custom_field_create(
+            workspace=request.workspace, actor=request.user, values=form.values()
+        ),
+    )
+    if definition is not None:
+        messages.success(request, _("Custom field %(label)s added.") % {"label": definition.label})
+        return redirect("contacts:custom_field_list", request.workspace.slug)
     context = {"form": form, "definition": None}
     return render(request, "contacts/custom_field_form.html", context, status=_form_status(request))
 
@@ -270,14 +286,16 @@ def custom_field_create_view(request: WorkspaceRequest) -> HttpResponse:
 def custom_field_edit_view(request: WorkspaceRequest, field_id: int) -> HttpResponse:
     definition = _get_custom_field(request, field_id)
     form = CustomFieldEditForm(request.POST or None, initial=CustomFieldForm.initial_for(definition))
-    if request.method == "POST" and form.is_valid():
-        try:
-            custom_fields.custom_field_update(definition=definition, actor=request.user, values=form.values())
-        except ApplicationError as error:
-            apply_errors(form, error)
-        else:
-            messages.success(request, _("Changes saved."))
-            return redirect("contacts:custom_field_list", request.workspace.slug)
+    saved = _submit(
+        request,
+        form,
+        lambda: custom_fields.custom_field_update(
+            definition=definition, actor=request.user, values=form.values()
+        ),
+    )
+    if saved is not None:
+        messages.success(request, _("Changes saved."))
+        return redirect("contacts:custom_field_list", request.workspace.slug)
     context = {"form": form, "definition": definition}
     return render(request, "contacts/custom_field_form.html", context, status=_form_status(request))
 
