@@ -23,16 +23,22 @@ class Perm(StrEnum):
     MEMBERS_MANAGE = "members.manage"  # invite, change roles, remove members
     AUDIT_VIEW = "audit.view"  # read the audit log and the mail outbox
     TOKENS_MANAGE = "tokens.manage"  # create API tokens for oneself
+    SALES_VIEW = "sales.view"  # see products, quotations, orders, invoices, payments, deals
+    SALES_EDIT = "sales.edit"  # products, quotations, orders, draft invoices, deals, activities
+    INVOICES_ISSUE = "invoices.issue"  # issue and void invoices, credit notes, Coretax export
+    PAYMENTS_RECORD = "payments.record"  # record and cancel payments, issue receipts
 
 
 _ALL = frozenset(Perm)
-_READ = frozenset({Perm.CONTACTS_VIEW, Perm.TOKENS_MANAGE})
+_READ = frozenset({Perm.CONTACTS_VIEW, Perm.TOKENS_MANAGE, Perm.SALES_VIEW})
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Perm]] = {
     Role.OWNER: _ALL,
     Role.ADMIN: _ALL,
-    Role.SALES: _READ | {Perm.CONTACTS_EDIT, Perm.CONTACTS_IMPORT, Perm.CONTACTS_EXPORT, Perm.CONTACTS_MERGE},
-    Role.FINANCE: _READ | {Perm.CONTACTS_EDIT, Perm.CONTACTS_EXPORT},
+    Role.SALES: _READ
+    | {Perm.CONTACTS_EDIT, Perm.CONTACTS_IMPORT, Perm.CONTACTS_EXPORT, Perm.CONTACTS_MERGE, Perm.SALES_EDIT},
+    Role.FINANCE: _READ
+    | {Perm.CONTACTS_EDIT, Perm.CONTACTS_EXPORT, Perm.SALES_EDIT, Perm.INVOICES_ISSUE, Perm.PAYMENTS_RECORD},
     Role.AGENT: _READ | {Perm.CONTACTS_EDIT},
     Role.VIEWER: _READ,
 }
@@ -57,6 +63,10 @@ PERM_DESCRIPTIONS: dict[Perm, str | Promise] = {
     Perm.MEMBERS_MANAGE: _("Invite people, change roles, remove members"),
     Perm.AUDIT_VIEW: _("Read the audit log and the mail outbox"),
     Perm.TOKENS_MANAGE: _("Create and revoke one's own API tokens"),
+    Perm.SALES_VIEW: _("See products, quotations, orders, invoices, payments and deals"),
+    Perm.SALES_EDIT: _("Create and change products, quotations, orders, draft invoices and deals"),
+    Perm.INVOICES_ISSUE: _("Issue and void invoices, issue credit notes, export to Coretax"),
+    Perm.PAYMENTS_RECORD: _("Record and cancel payments, issue receipts (kwitansi)"),
 }
 
 

@@ -102,6 +102,17 @@ def _register_routers() -> None:
     from relasi.contacts.api_custom_fields import custom_fields_router
 
     api.add_router("/v1/custom-fields", custom_fields_router, tags=["custom fields"])
+    from relasi.sales import api_deals, api_invoices, api_payments, api_products, api_quotations
+
+    api.add_router("/v1/products", api_products.products_router, tags=["products"])
+    api.add_router("/v1/quotations", api_quotations.quotations_router, tags=["quotations"])
+    api.add_router("/v1/sales-orders", api_quotations.sales_orders_router, tags=["sales orders"])
+    api.add_router("/v1/invoices", api_invoices.invoices_router, tags=["invoices"])
+    api.add_router("/v1/credit-notes", api_invoices.credit_notes_router, tags=["credit notes"])
+    api.add_router("/v1/payments", api_payments.payments_router, tags=["payments"])
+    api.add_router("/v1/receipts", api_payments.receipts_router, tags=["receipts"])
+    api.add_router("/v1/deals", api_deals.deals_router, tags=["deals"])
+    api.add_router("/v1/activities", api_deals.activities_router, tags=["activities"])
 
 
 _register_routers()

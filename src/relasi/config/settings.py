@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "relasi.core",
     "relasi.accounts",
     "relasi.contacts",
+    "relasi.sales",
     "relasi.web",
 ]
 

@@ -7,6 +7,7 @@ urlpatterns = [
     path("akun/", include("relasi.accounts.urls")),
     path("", include("relasi.accounts.urls_settings")),
     path("", include("relasi.contacts.urls")),
+    path("", include("relasi.sales.urls")),
     path("", include("relasi.web.urls")),
 ]
 

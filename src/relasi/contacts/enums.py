@@ -61,7 +61,8 @@ class TimelineKind(models.TextChoices):
     UNMERGED = "unmerged", _("Merge undone")
     IMPORTED = "imported", _("Imported")
     IDENTITY_ADDED = "identity_added", _("Channel address linked")
-    # Later apps add: message, document, survey, …
+    DOCUMENT = "document", _("Sales document")  # data: document_type, document_id, number, event
+    # Later apps add: message, survey, …
 
 
 class ImportStatus(models.TextChoices):

@@ -72,3 +72,32 @@ def parse_money(text: str) -> Decimal:
     except InvalidOperation as exc:
         raise MoneyParseError(text) from exc
     return -amount if negative else amount
+
+
+_API_DECIMAL = re.compile(r"^-?\d+(\.\d+)?$")
+
+
+def parse_api_decimal(text: str | int | Decimal) -> Decimal:
+    """An amount in the API's form: a decimal string with a full stop before the fraction and
+    no grouping (``"19800000.00"``), or a JSON integer. ``"1.250.000,50"`` or ``"1,250.00"``
+    raise ``MoneyParseError`` instead of being guessed."""
+    if isinstance(text, Decimal | int) and not isinstance(text, bool):
+        return Decimal(text)
+    if not isinstance(text, str) or not _API_DECIMAL.match(text.strip()):
+        raise MoneyParseError(str(text))
+    return Decimal(text.strip())
+
+
+_ID_DECIMAL = re.compile(r"^\d+(,\d+)?$")
+
+
+def parse_quantity(text: str) -> Decimal:
+    """A quantity typed the Indonesian way: ``2``, ``1,5``, ``1.000`` (a thousand) or
+    ``1.000,25``. Ambiguous ``1.5`` raises ``MoneyParseError``."""
+    cleaned = text.strip().replace(" ", "")
+    negative = cleaned.startswith("-")
+    cleaned = cleaned.lstrip("-")
+    if re.match(r"^\d{1,3}(\.\d{3})+(,\d+)?$", cleaned) or _ID_DECIMAL.match(cleaned):
+        value = Decimal(cleaned.replace(".", "").replace(",", "."))
+        return -value if negative else value
+    raise MoneyParseError(text)

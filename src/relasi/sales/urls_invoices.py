@@ -1,0 +1,7 @@
+"""URL patterns of the sales app's invoices pages (included by ``sales/urls.py``)."""
+
+from __future__ import annotations
+
+from django.urls import URLPattern
+
+urlpatterns: list[URLPattern] = []
