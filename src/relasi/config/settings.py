@@ -50,6 +50,7 @@ CSRF_TRUSTED_ORIGINS = [
 HTTPS = env_bool("RELASI_HTTPS", False)
 
 INSTALLED_APPS = [
+    "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

@@ -1,9 +1,11 @@
+from django.contrib import admin
 from django.urls import include, path
 
 from relasi.config.api import api
 
 urlpatterns = [
     path("api/", api.urls),
+    path("admin/", admin.site.urls),  # operators (is_staff) only
     path("akun/", include("relasi.accounts.urls")),
     path("", include("relasi.accounts.urls_settings")),
     path("", include("relasi.contacts.urls")),
