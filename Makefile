@@ -7,7 +7,7 @@ UV := $(shell command -v uv 2>/dev/null || echo .uv/bin/uv)
 export RELASI_DATA_DIR ?= $(CURDIR)/var
 
 .PHONY: run test install lint types imports migrations-check pytest pytest-sqlite pytest-postgres \
-        browser-deps bench messages clean
+        browser-deps pdf-deps bench messages clean
 
 $(UV):
 	$(PYTHON) -m venv .uv
@@ -17,7 +17,19 @@ $(BIN)/relasi: pyproject.toml uv.lock | $(UV)
 	$(UV) sync --frozen --python $(PYTHON)
 	@touch $@
 
-install: $(BIN)/relasi
+install: $(BIN)/relasi pdf-deps
+
+## Pango and fonts for WeasyPrint (the PDFs of invoices, quotations and kwitansi).
+pdf-deps:
+	@if ldconfig -p 2>/dev/null | grep -q 'libpangoft2-1.0.so.0' && fc-list 2>/dev/null | grep -qi dejavu; then :; \
+	elif [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null; then \
+	  echo "Installing Pango and DejaVu fonts for PDF rendering…"; \
+	  (apt-get install -y -qq libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core >/dev/null 2>&1 \
+	    || (apt-get update -qq && apt-get install -y -qq libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core >/dev/null)) \
+	    || echo "!! Pango could not be installed: PDFs cannot be rendered !!"; \
+	else \
+	  echo "!! Pango (libpango-1.0-0, libpangoft2-1.0-0) is missing and this is not root: PDFs cannot be rendered !!"; \
+	fi
 
 ## make run — the embedded all-in-one server with the demo workspace, at http://127.0.0.1:8000
 run: install

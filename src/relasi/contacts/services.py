@@ -13,6 +13,7 @@ from typing import Any
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import validate_email
 from django.db import transaction
+from django.db.models import ProtectedError
 from django.utils.translation import gettext as _
 
 from relasi.accounts.models import User, Workspace
@@ -152,7 +153,17 @@ def contact_delete(*, contact: Contact, actor: User | None, ip_address: str | No
         changes=snapshot(contact, AUDITED_CONTACT_FIELDS),
         ip_address=ip_address,
     )
-    contact.delete()
+    try:
+        contact.delete()
+    except ProtectedError as error:
+        # Sales documents keep their customer: tax records are kept 10 years (R13).
+        raise Conflict(
+            _(
+                "This customer has sales documents (quotations, invoices, payments or deals) and "
+                "cannot be deleted. Merge it into another customer instead."
+            ),
+            code="has_documents",
+        ) from error
 
 
 @transaction.atomic

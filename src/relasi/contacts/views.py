@@ -184,7 +184,13 @@ def contact_edit_view(request: WorkspaceRequest, contact_id: int) -> HttpRespons
 @workspace_view(Perm.CONTACTS_DELETE)
 def contact_delete_view(request: WorkspaceRequest, contact_id: int) -> HttpResponse:
     contact = _get_contact(request, contact_id)
-    services.contact_delete(contact=contact, actor=request.user, ip_address=request.META.get("REMOTE_ADDR"))
+    try:
+        services.contact_delete(
+            contact=contact, actor=request.user, ip_address=request.META.get("REMOTE_ADDR")
+        )
+    except ApplicationError as error:
+        messages.error(request, str(error.message))
+        return redirect("contacts:detail", request.workspace.slug, contact.pk)
     messages.success(request, _("Customer %(name)s deleted.") % {"name": contact.full_name})
     return redirect("contacts:list", request.workspace.slug)
 

@@ -404,6 +404,7 @@ class SalesOrderLine(DocumentLine):
 # Columns of an issued invoice that may still change: payment state, void, tax export, PDF.
 INVOICE_MUTABLE_AFTER_ISSUE = frozenset(
     {
+        "contact",  # a merge of customers moves documents; the printed buyer is the snapshot
         "status",
         "amount_paid",
         "amount_credited",

@@ -9,7 +9,10 @@ test flush deletes rows one table at a time, and a delete trigger would block it
 
 from django.db import migrations
 
+# contact_id may change: merging two customers moves their documents (the printed buyer is
+# the snapshot, which never changes).
 INVOICE_MUTABLE = [
+    "contact_id",
     "status",
     "amount_paid",
     "amount_credited",
@@ -24,7 +27,7 @@ INVOICE_MUTABLE = [
     "last_reminder_at",
     "updated_at",
 ]
-PDF_MUTABLE = ["pdf", "pdf_rendered_at", "updated_at"]
+PDF_MUTABLE = ["contact_id", "pdf", "pdf_rendered_at", "updated_at"]
 MESSAGE = "issued documents cannot be changed"
 
 
