@@ -19,13 +19,13 @@ $(BIN)/relasi: pyproject.toml uv.lock | $(UV)
 
 install: $(BIN)/relasi pdf-deps
 
-## Pango and fonts for WeasyPrint (the PDFs of invoices, quotations and kwitansi).
+## Pango, HarfBuzz's subsetter (fast font subsetting: ~50 ms instead of ~400 ms per PDF) and fonts for WeasyPrint (the PDFs of invoices, quotations and kwitansi).
 pdf-deps:
-	@if ldconfig -p 2>/dev/null | grep -q 'libpangoft2-1.0.so.0' && fc-list 2>/dev/null | grep -qi dejavu; then :; \
+	@if ldconfig -p 2>/dev/null | grep -q 'libpangoft2-1.0.so.0' && ldconfig -p 2>/dev/null | grep -q 'libharfbuzz-subset.so.0' && fc-list 2>/dev/null | grep -qi dejavu; then :; \
 	elif [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null; then \
 	  echo "Installing Pango and DejaVu fonts for PDF rendering…"; \
-	  (apt-get install -y -qq libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core >/dev/null 2>&1 \
-	    || (apt-get update -qq && apt-get install -y -qq libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core >/dev/null)) \
+	  (apt-get install -y -qq libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core >/dev/null 2>&1 \
+	    || (apt-get update -qq && apt-get install -y -qq libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core >/dev/null)) \
 	    || echo "!! Pango could not be installed: PDFs cannot be rendered !!"; \
 	else \
 	  echo "!! Pango (libpango-1.0-0, libpangoft2-1.0-0) is missing and this is not root: PDFs cannot be rendered !!"; \

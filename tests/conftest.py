@@ -22,6 +22,28 @@ def _clear_cache() -> None:
     cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def _ppn_table(request: pytest.FixtureRequest) -> None:
+    """The PPN rate table is data from a migration; a live-server or ``transaction=True``
+    test flushes every table, so put the rows back for the tests that use the database."""
+    marker = request.node.get_closest_marker("django_db")
+    names = set(request.fixturenames)
+    if marker is None and not names & {"db", "transactional_db", "live_server"}:
+        return
+    transactional = bool(names & {"transactional_db", "live_server"}) or bool(
+        marker and marker.kwargs.get("transaction")
+    )
+    request.getfixturevalue("transactional_db" if transactional else "db")
+    from relasi.sales.models import TaxRate
+
+    if not TaxRate.objects.exists():
+        import importlib
+
+        from django.apps import apps
+
+        importlib.import_module("relasi.sales.migrations.0002_tax_rates").add_rates(apps, None)
+
+
 @pytest.fixture
 def workspace(db: None) -> Workspace:
     return WorkspaceFactory(name="Toko Hadiah Hero", slug="hero")

@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
@@ -203,6 +204,11 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BEAT_SCHEDULE = {
+    # Hourly, so that every time zone (WIB, WITA, WIT) sees offers expire soon after its midnight.
+    "sales-quotations-expire": {"task": "sales.quotations_expire", "schedule": crontab(minute=15)},
+    "sales-activities-remind-due": {"task": "sales.activities_remind_due", "schedule": 300.0},
+}
 
 # Mail: SMTP when configured, else the in-app outbox the owner reads under Pengaturan.
 EMAIL_BACKEND = os.environ.get("RELASI_EMAIL_BACKEND", "relasi.core.mail.OutboxEmailBackend")

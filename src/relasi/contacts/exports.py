@@ -11,12 +11,11 @@ from __future__ import annotations
 import csv
 import dataclasses
 import datetime as dt
-import re
 import tempfile
 import zoneinfo
 from collections.abc import Callable, Iterator
 from decimal import Decimal, InvalidOperation
-from typing import IO, Any
+from typing import IO
 
 from django.db import transaction
 from django.db.models import Max
@@ -34,17 +33,10 @@ from relasi.contacts.models import Contact, CustomFieldDefinition
 from relasi.core.audit import audit_record
 from relasi.core.models import AuditAction
 from relasi.core.phone import format_phone_national
+from relasi.core.spreadsheets import Echo, ExportValue, csv_text, xlsx_value
 
 EXPORT_CHUNK = 1000  # rows per query
-XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CSV_DELIMITERS = {"comma": ",", "semicolon": ";"}
-
-ExportValue = str | int | Decimal | dt.date | dt.datetime | None
-
-# A cell starting with one of these is run as a formula by spreadsheet programs (CSV
-# injection); such text is prefixed with an apostrophe unless it is just a number.
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-_NUMBER_LIKE = re.compile(r"^[+-]?[\d\s().,-]+$")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -164,30 +156,6 @@ def _chunks(
         last_id = chunk[-1].pk
 
 
-def _safe_text(text: str) -> str:
-    """Neutralise a formula (``=HYPERLINK(…)``) typed into a name or a note."""
-    if text.startswith(_FORMULA_START) and not _NUMBER_LIKE.match(text):
-        return "'" + text
-    return text
-
-
-def _csv_text(value: ExportValue) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, dt.datetime):
-        return value.strftime("%Y-%m-%d %H:%M")
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    return _safe_text(str(value))
-
-
-class _Echo:
-    """A file-like that hands back what ``csv.writer`` writes, for streaming."""
-
-    def write(self, value: str) -> str:
-        return value
-
-
 def contact_export_csv(
     *,
     workspace: Workspace,
@@ -224,35 +192,13 @@ def _csv_lines(
     delimiter: str,
     language: str | None,
 ) -> Iterator[str]:
-    writer = csv.writer(_Echo(), delimiter=delimiter, lineterminator="\r\n")
+    writer = csv.writer(Echo(), delimiter=delimiter, lineterminator="\r\n")
     yield "\ufeff" + writer.writerow([c.header for c in columns])
     with translation.override(language):
         for chunk in _chunks(workspace=workspace, filters=filters, upper_id=upper_id):
             yield "".join(
-                writer.writerow([_csv_text(column.value(contact)) for column in columns]) for contact in chunk
+                writer.writerow([csv_text(column.value(contact)) for column in columns]) for contact in chunk
             )
-
-
-def _xlsx_value(sheet: Any, value: ExportValue) -> Any:
-    if value is None:
-        return None
-    if isinstance(value, dt.datetime):
-        cell = WriteOnlyCell(sheet, value=value)
-        cell.number_format = "DD/MM/YYYY HH:MM"
-        return cell
-    if isinstance(value, dt.date):
-        cell = WriteOnlyCell(sheet, value=dt.datetime.combine(value, dt.time.min))
-        cell.number_format = "DD/MM/YYYY"
-        return cell
-    if isinstance(value, str):
-        text = ILLEGAL_CHARACTERS_RE.sub("", value)
-        if text.startswith("="):
-            # openpyxl stores text starting with "=" as a formula; force a plain string.
-            cell = WriteOnlyCell(sheet, value=text)
-            cell.data_type = "s"
-            return cell
-        return text
-    return value
 
 
 def contact_export_xlsx(
@@ -280,7 +226,7 @@ def contact_export_xlsx(
     sheet.append(header_cells)
     for chunk in _chunks(workspace=workspace, filters=filters, upper_id=upper_id):
         for contact in chunk:
-            sheet.append([_xlsx_value(sheet, column.value(contact)) for column in columns])
+            sheet.append([xlsx_value(sheet, column.value(contact)) for column in columns])
     output = tempfile.SpooledTemporaryFile(max_size=16 * 1024 * 1024)  # noqa: SIM115 - returned
     workbook.save(output)
     output.seek(0)

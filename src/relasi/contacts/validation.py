@@ -99,7 +99,7 @@ def parse_date(value: Any) -> dt.date:
     raise ValueError(text)
 
 
-def _identifier_message(kind: str, error: IdentifierError) -> str:
+def identifier_message(kind: str, error: IdentifierError) -> str:
     reason = str(error)
     if kind == "nik":
         return {
@@ -239,7 +239,7 @@ def contact_values_clean(
         try:
             out[name] = cleaner(raw)
         except IdentifierError as error:
-            errors[name] = _identifier_message(name, error)
+            errors[name] = identifier_message(name, error)
 
     for name, model, label in (
         ("company_id", Company, _("company")),

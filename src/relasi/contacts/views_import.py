@@ -26,6 +26,7 @@ from relasi.contacts.forms_import import ImportMappingForm, ImportUploadForm
 from relasi.contacts.models import ImportJob
 from relasi.contacts.views import filters_from_request
 from relasi.core.exceptions import ApplicationError
+from relasi.core.spreadsheets import XLSX_CONTENT_TYPE
 
 HISTORY_SIZE = 10
 ACTIVE_STATUSES = (ImportStatus.QUEUED, ImportStatus.RUNNING)
@@ -175,7 +176,7 @@ def contact_export_view(request: WorkspaceRequest) -> HttpResponse:
             ),
             as_attachment=True,
             filename=filename,
-            content_type=exports.XLSX_CONTENT_TYPE,
+            content_type=XLSX_CONTENT_TYPE,
         )
     else:
         delimiter = exports.CSV_DELIMITERS.get(request.GET.get("delimiter", ""), ",")

@@ -131,9 +131,11 @@ class TaxRate(models.Model):
 
 
 class DocumentSequence(WorkspaceScopedModel):
-    """A gap-free counter per workspace and series (R9). ``number_allocate`` locks the row
-    with ``select_for_update`` inside the transaction that issues the document, so a rolled
-    back issue gives its number back and two issues never share one."""
+    """A number series per workspace (R9): its template and when it restarts. The running
+    numbers live in ``DocumentCounter``, one per period, so a document dated in an earlier
+    period (a back-dated invoice) continues that period's count instead of restarting it.
+    ``number_allocate`` locks this row with ``select_for_update`` inside the transaction that
+    issues the document: a rolled back issue gives its number back, two issues never share one."""
 
     series = models.CharField(_("series"), max_length=3, choices=Series.choices)
     template = models.CharField(
@@ -145,14 +147,27 @@ class DocumentSequence(WorkspaceScopedModel):
     reset = models.CharField(
         _("restart numbering"), max_length=10, choices=SequenceReset.choices, default=SequenceReset.YEARLY
     )
-    period = models.CharField(max_length=7, blank=True)  # "2026" or "2026-11": the counter's period
-    last_value = models.PositiveIntegerField(default=0)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["workspace", "series"], name="sequence_unique_series")]
 
     def __str__(self) -> str:
-        return f"{self.series} {self.template} ({self.last_value})"
+        return f"{self.series} {self.template}"
+
+
+class DocumentCounter(models.Model):
+    """The last number used in one period of a series ("2026", "2026-11", or "" when the
+    series never restarts)."""
+
+    sequence = models.ForeignKey(DocumentSequence, on_delete=models.CASCADE, related_name="counters")
+    period = models.CharField(max_length=7, blank=True)
+    last_value = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["sequence", "period"], name="counter_unique_period")]
+
+    def __str__(self) -> str:
+        return f"{self.sequence_id} {self.period}: {self.last_value}"
 
 
 # Catalogue ---------------------------------------------------------------------------------

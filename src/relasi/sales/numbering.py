@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from relasi.accounts.models import Workspace
 from relasi.core.exceptions import ValidationError
 from relasi.sales.enums import SequenceReset, Series
-from relasi.sales.models import DocumentSequence
+from relasi.sales.models import DocumentCounter, DocumentSequence
 
 DEFAULT_TEMPLATES: dict[str, str] = {
     Series.QUOTATION: "PH/{seq}/{ROMAN_MM}/{YYYY}",
@@ -99,15 +99,23 @@ def number_allocate(*, workspace: Workspace, series: str, day: date) -> str:
         raise RuntimeError("number_allocate must run inside the issuing transaction")
     sequences_ensure(workspace=workspace)
     sequence = DocumentSequence.objects.select_for_update().get(workspace=workspace, series=series)
-    period = period_key(reset=sequence.reset, day=day)
-    if sequence.period != period:
-        sequence.period = period
-        sequence.last_value = 0
-    sequence.last_value += 1
-    sequence.save(update_fields=["period", "last_value", "updated_at"])
-    return number_format(
-        template=sequence.template, seq=sequence.last_value, padding=sequence.padding, day=day
+    # The series row is locked: nobody else can create or bump this period's counter now.
+    counter, _created = DocumentCounter.objects.get_or_create(
+        sequence=sequence, period=period_key(reset=sequence.reset, day=day)
     )
+    counter.last_value += 1
+    counter.save(update_fields=["last_value"])
+    return number_format(
+        template=sequence.template, seq=counter.last_value, padding=sequence.padding, day=day
+    )
+
+
+def sequence_next_value(*, sequence: DocumentSequence, day: date) -> int:
+    """The running number the next document of ``sequence`` dated ``day`` would get."""
+    counter = DocumentCounter.objects.filter(
+        sequence=sequence, period=period_key(reset=sequence.reset, day=day)
+    ).first()
+    return (counter.last_value if counter else 0) + 1
 
 
 def sequence_update(

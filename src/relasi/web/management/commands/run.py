@@ -33,6 +33,7 @@ class Command(BaseCommand):
         call_command("collectstatic", interactive=False, verbosity=0)
         if not options["no_demo"]:
             call_command("seed", demo=True, stdout=self.stdout)
+            call_command("seed_sales", demo=True, stdout=self.stdout)
         host, port = options["host"], options["port"]
         env = {**os.environ, "DJANGO_SETTINGS_MODULE": "relasi.config.settings"}
         data_dir = settings.DATA_DIR
