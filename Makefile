@@ -81,6 +81,8 @@ browser-deps:
 ## make bench — the CI-sized benchmarks; BENCH_FULL=1 for the full sizes (DESIGN §7–8).
 bench: install
 	$(BIN)/python bench/contact_search.py
+	$(BIN)/python bench/invoice_pdf.py
+	$(BIN)/python bench/invoice_issue.py
 
 ## Regenerate the translation catalogues after changing user-facing text.
 messages: install
