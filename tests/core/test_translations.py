@@ -44,6 +44,10 @@ def test_placeholders_are_kept_in_indonesian() -> None:
     assert broken == []
 
 
+def _text(context: str | bytes | None) -> str | None:
+    return context.decode() if isinstance(context, bytes) else context
+
+
 def test_compiled_catalogue_matches_the_source() -> None:
     catalog = _catalog("id")
     with (LOCALE / "id" / "LC_MESSAGES" / "django.mo").open("rb") as handle:
@@ -52,6 +56,7 @@ def test_compiled_catalogue_matches_the_source() -> None:
     def key(value):  # type: ignore[no-untyped-def]
         return tuple(value) if isinstance(value, tuple | list) else value
 
-    source = {key(m.id): key(m.string) for m in catalog if m.id and not m.fuzzy}
-    built = {key(m.id): key(m.string) for m in compiled if m.id}
+    # The context is part of the key: "Service" (navigation) and "Service" (product kind).
+    source = {(m.context, key(m.id)): key(m.string) for m in catalog if m.id and not m.fuzzy}
+    built = {(_text(m.context), key(m.id)): key(m.string) for m in compiled if m.id}
     assert source == built, "run `make messages` (or compilemessages) after editing django.po"

@@ -2,14 +2,24 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from decimal import Decimal
 
 import pytest
+from django.utils import translation
 
 from relasi.accounts.models import Workspace
 from relasi.contacts.models import Contact
 from relasi.sales.models import BankAccount, Product, SalesProfile
 from relasi.sales.profile import sales_profile_get
+
+
+@pytest.fixture(autouse=True)
+def _english_messages() -> Iterator[None]:
+    """Services answer in the active language; the sales tests read their messages in
+    English (pages still follow the user's language, Indonesian by default)."""
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture

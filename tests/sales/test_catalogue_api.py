@@ -149,6 +149,8 @@ def test_pages_create_edit_detail_list(
 def test_page_ambiguous_price_is_put_on_the_price_field(
     owner: User, workspace: Workspace, client_as: Callable[[User], Client]
 ) -> None:
+    owner.language = "en"  # pages follow the user's language, not Accept-Language
+    owner.save(update_fields=["language"])
     response = client_as(owner).post(
         reverse("sales:product_create", args=[workspace.slug]),
         {"sku": "PRS-01", "name": "Parsel", "kind": "goods", "unit": "pcs", "price": "1,250.000",

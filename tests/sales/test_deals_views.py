@@ -93,7 +93,7 @@ def test_create_with_indonesian_money(
     ("field", "value", "message"),
     [
         ("value", "1,250.000", "1.250.000"),
-        ("probability", "150", "0 to 100"),
+        ("probability", "150", "0 sampai 100"),
     ],
 )
 def test_create_with_bad_input_names_the_field(
@@ -157,7 +157,7 @@ def test_move_to_lost_without_reason_shows_the_reason_field(
     response = client.post(_url("deal_move", deal.pk), {"stage": "lost"}, **EN)
 
     assert response.status_code == 400
-    assert "Say why the deal was lost" in str(response.context["form"].errors["reason"])
+    assert "Tulis alasan peluang ini kalah" in str(response.context["form"].errors["reason"])
     assert "Harga terlalu mahal" in response.content.decode()  # the lost list is offered
     deal.refresh_from_db()
     assert deal.stage == "lead"
@@ -231,7 +231,7 @@ def test_detail_shows_history_and_links_a_new_quotation(
     html = response.content.decode()
     assert response.status_code == 200
     assert "PI/2025/0007" in html
-    assert "Created in Lead" in html
+    assert "Dibuat di tahap Prospek" in html
     try:
         create_url = reverse("sales:quotation_create", args=["hero"])
     except Exception:  # the quotations area is not wired in: no dead button

@@ -109,7 +109,7 @@ def test_create_with_bad_input_shows_errors_and_writes_nothing(
         headers=EN_HEADERS,
     )
     assert response.status_code == 400
-    assert b"Choose the customer to invoice." in response.content
+    assert b"Pilih pelanggan yang akan ditagih." in response.content
     assert b"1.250.000" in response.content  # the money hint on the line
     assert Invoice.objects.count() == 0
 
@@ -237,7 +237,7 @@ def test_void_from_the_page(
     invoice = issued(workspace, buyer)
     missing = client.post(url("invoice_void", workspace, invoice.pk), {"reason": ""}, headers=EN_HEADERS)
     assert missing.status_code == 400
-    assert b"Say why the invoice is voided." in missing.content
+    assert b"Tulis alasan faktur dibatalkan." in missing.content
     done = client.post(url("invoice_void", workspace, invoice.pk), {"reason": "Salah harga"})
     assert done.status_code == 302
     assert Invoice.objects.get(pk=invoice.pk).status == InvoiceStatus.VOID

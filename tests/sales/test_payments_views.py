@@ -318,7 +318,7 @@ def test_the_receivables_page_and_its_reminder_buttons(
     response = client.post(
         _url("invoice_remind", workspace, invoice.pk), {"channel": "email"}, follow=True, headers=EN
     )
-    assert "24 hours" in response.content.decode()
+    assert "24 jam" in response.content.decode()
     invoice.refresh_from_db()
     assert invoice.last_reminder_at is not None
 

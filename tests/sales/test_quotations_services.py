@@ -17,6 +17,7 @@ from relasi.accounts.models import User, Workspace
 from relasi.contacts.models import Contact
 from relasi.core.exceptions import Conflict, ValidationError
 from relasi.sales.enums import DocumentEventKind, DocumentType, QuotationStatus
+from relasi.sales.inputs import API
 from relasi.sales.models import (
     DocumentEvent,
     Product,
@@ -26,7 +27,6 @@ from relasi.sales.models import (
     SalesProfile,
 )
 from relasi.sales.services_quotations import (
-    API,
     quotation_accept,
     quotation_cancel,
     quotation_convert,

@@ -134,7 +134,7 @@ def test_bank_pages_add_edit_deactivate(
     assert account.account_number == "130001234567"
     assert not account.is_active
     page = client.get(reverse("sales:settings_bank_list", args=[slug]), **EN).content.decode()
-    assert "Inactive" in page
+    assert "Nonaktif" in page
 
 
 def test_other_workspaces_bank_account_is_404(

@@ -12,19 +12,6 @@ from relasi.accounts.models import Workspace
 from relasi.contacts import selectors
 from relasi.contacts.enums import BuyerType, ContactKind, CustomFieldType, Gender, Source
 from relasi.contacts.models import Contact
-from relasi.core.exceptions import ApplicationError
-
-
-def apply_errors(form: forms.Form, error: ApplicationError) -> None:
-    """Show a service's field errors on the form (unknown fields go to the top)."""
-    for name, message in error.fields.items():
-        target = name if name in form.fields else None
-        if name.startswith("custom_fields."):
-            key = "cf_" + name.split(".", 1)[1]
-            target = key if key in form.fields else None
-        form.add_error(target, str(message))
-    if not error.fields:
-        form.add_error(None, str(error.message))
 
 
 class ContactForm(forms.Form):

@@ -2,7 +2,7 @@
 
 They give the shape of the input only (lengths that fit the columns, the options of a select);
 every rule lives in ``contacts.services`` and ``contacts.custom_fields``, whose errors the
-views put back on these fields with ``contacts.forms.apply_errors``.
+views put back on these fields with ``relasi.web.forms.apply_errors``.
 """
 
 from __future__ import annotations

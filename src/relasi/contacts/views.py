@@ -15,11 +15,12 @@ from relasi.accounts.decorators import WorkspaceRequest, workspace_view
 from relasi.accounts.permissions import Perm
 from relasi.contacts import selectors, services
 from relasi.contacts.enums import ContactKind, Source
-from relasi.contacts.forms import ContactForm, NoteForm, apply_errors
+from relasi.contacts.forms import ContactForm, NoteForm
 from relasi.contacts.models import Contact
 from relasi.contacts.validation import parse_date
 from relasi.core.exceptions import ApplicationError
 from relasi.core.pagination import paginate_keyset
+from relasi.web.forms import apply_errors, form_status
 
 PAGE_SIZE = 50
 
@@ -120,7 +121,7 @@ def contact_create_view(request: WorkspaceRequest) -> HttpResponse:
         else:
             messages.success(request, _("Customer %(name)s saved.") % {"name": contact.full_name})
             return redirect("contacts:detail", request.workspace.slug, contact.pk)
-    status = 400 if request.method == "POST" else 200
+    status = form_status(request)
     return render(request, "contacts/form.html", {"form": form, "contact": None}, status=status)
 
 
@@ -176,7 +177,7 @@ def contact_edit_view(request: WorkspaceRequest, contact_id: int) -> HttpRespons
         else:
             messages.success(request, _("Changes saved."))
             return redirect("contacts:detail", request.workspace.slug, contact.pk)
-    status = 400 if request.method == "POST" else 200
+    status = form_status(request)
     return render(request, "contacts/form.html", {"form": form, "contact": contact}, status=status)
 
 

@@ -6,8 +6,7 @@ selector, render. Deleting asks first: GET shows what will happen, POST does it.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any
 
 from django.contrib import messages
 from django.http import Http404, HttpResponse
@@ -18,35 +17,16 @@ from django.views.decorators.http import require_http_methods
 from relasi.accounts.decorators import WorkspaceRequest, workspace_view
 from relasi.accounts.permissions import Perm
 from relasi.contacts import custom_fields, selectors, selectors_org, services
-from relasi.contacts.forms import apply_errors
 from relasi.contacts.forms_org import CompanyForm, CustomFieldEditForm, CustomFieldForm, DepartmentForm
 from relasi.contacts.models import Company, CustomFieldDefinition, Department
 from relasi.core.exceptions import ApplicationError
 from relasi.core.pagination import paginate_keyset
+from relasi.web.forms import form_status, form_submit
 
 PAGE_SIZE = 50
 CONTACTS_SHOWN = 50  # on a company's or department's page; the rest via the filtered list
 
 _GET_POST = require_http_methods(["GET", "POST"])
-
-
-T = TypeVar("T")
-
-
-def _form_status(request: WorkspaceRequest) -> int:
-    return 400 if request.method == "POST" else 200
-
-
-def _submit(request: WorkspaceRequest, form: Any, save: Callable[[], T]) -> T | None:
-    """For a valid POSTed form, run ``save`` (one service call) and return its result; a
-    service's field errors are put back on the form and ``None`` is returned."""
-    if request.method != "POST" or not form.is_valid():
-        return None
-    try:
-        return save()
-    except ApplicationError as error:
-        apply_errors(form, error)
-        return None
 
 
 # Companies ------------------------------------------------------------------------------
@@ -90,7 +70,7 @@ def company_list_view(request: WorkspaceRequest) -> HttpResponse:
 @workspace_view(Perm.CONTACTS_EDIT)
 def company_create_view(request: WorkspaceRequest) -> HttpResponse:
     form = CompanyForm(request.POST or None, workspace=request.workspace)
-    company = _submit(
+    company = form_submit(
         request,
         form,
         lambda: services.company_create(
@@ -101,7 +81,7 @@ def company_create_view(request: WorkspaceRequest) -> HttpResponse:
         messages.success(request, _("Company %(name)s saved.") % {"name": company.name})
         return redirect("contacts:company_detail", request.workspace.slug, company.pk)
     context = {"form": form, "company": None, "subnav_active": "companies"}
-    return render(request, "contacts/company_form.html", context, status=_form_status(request))
+    return render(request, "contacts/company_form.html", context, status=form_status(request))
 
 
 @workspace_view(Perm.CONTACTS_VIEW)
@@ -126,7 +106,7 @@ def company_edit_view(request: WorkspaceRequest, company_id: int) -> HttpRespons
     form = CompanyForm(
         request.POST or None, workspace=request.workspace, initial=CompanyForm.initial_for(company)
     )
-    saved = _submit(
+    saved = form_submit(
         request,
         form,
         lambda: services.company_update(company=company, actor=request.user, values=form.values()),
@@ -135,7 +115,7 @@ def company_edit_view(request: WorkspaceRequest, company_id: int) -> HttpRespons
         messages.success(request, _("Changes saved."))
         return redirect("contacts:company_detail", request.workspace.slug, company.pk)
     context = {"form": form, "company": company, "subnav_active": "companies"}
-    return render(request, "contacts/company_form.html", context, status=_form_status(request))
+    return render(request, "contacts/company_form.html", context, status=form_status(request))
 
 
 @_GET_POST
@@ -178,7 +158,7 @@ def department_list_view(request: WorkspaceRequest) -> HttpResponse:
 @workspace_view(Perm.CONTACTS_EDIT)
 def department_create_view(request: WorkspaceRequest) -> HttpResponse:
     form = DepartmentForm(request.POST or None, workspace=request.workspace)
-    department = _submit(
+    department = form_submit(
         request,
         form,
         lambda: services.department_create(
@@ -189,7 +169,7 @@ def department_create_view(request: WorkspaceRequest) -> HttpResponse:
         messages.success(request, _("Department %(name)s saved.") % {"name": department.name})
         return redirect("contacts:department_detail", request.workspace.slug, department.pk)
     context = {"form": form, "department": None, "subnav_active": "departments"}
-    return render(request, "contacts/department_form.html", context, status=_form_status(request))
+    return render(request, "contacts/department_form.html", context, status=form_status(request))
 
 
 @workspace_view(Perm.CONTACTS_VIEW)
@@ -218,7 +198,7 @@ def department_edit_view(request: WorkspaceRequest, department_id: int) -> HttpR
         department=department,
         initial=DepartmentForm.initial_for(department),
     )
-    saved = _submit(
+    saved = form_submit(
         request,
         form,
         lambda: services.department_update(department=department, actor=request.user, values=form.values()),
@@ -227,7 +207,7 @@ def department_edit_view(request: WorkspaceRequest, department_id: int) -> HttpR
         messages.success(request, _("Changes saved."))
         return redirect("contacts:department_detail", request.workspace.slug, department.pk)
     context = {"form": form, "department": department, "subnav_active": "departments"}
-    return render(request, "contacts/department_form.html", context, status=_form_status(request))
+    return render(request, "contacts/department_form.html", context, status=form_status(request))
 
 
 @_GET_POST
@@ -267,7 +247,7 @@ def custom_field_list_view(request: WorkspaceRequest) -> HttpResponse:
 @workspace_view(Perm.SETTINGS_MANAGE)
 def custom_field_create_view(request: WorkspaceRequest) -> HttpResponse:
     form = CustomFieldForm(request.POST or None)
-    definition = _submit(
+    definition = form_submit(
         request,
         form,
         lambda: custom_fields.custom_field_create(
@@ -278,7 +258,7 @@ def custom_field_create_view(request: WorkspaceRequest) -> HttpResponse:
         messages.success(request, _("Custom field %(label)s added.") % {"label": definition.label})
         return redirect("contacts:custom_field_list", request.workspace.slug)
     context = {"form": form, "definition": None}
-    return render(request, "contacts/custom_field_form.html", context, status=_form_status(request))
+    return render(request, "contacts/custom_field_form.html", context, status=form_status(request))
 
 
 @_GET_POST
@@ -286,7 +266,7 @@ def custom_field_create_view(request: WorkspaceRequest) -> HttpResponse:
 def custom_field_edit_view(request: WorkspaceRequest, field_id: int) -> HttpResponse:
     definition = _get_custom_field(request, field_id)
     form = CustomFieldEditForm(request.POST or None, initial=CustomFieldForm.initial_for(definition))
-    saved = _submit(
+    saved = form_submit(
         request,
         form,
         lambda: custom_fields.custom_field_update(
@@ -297,7 +277,7 @@ def custom_field_edit_view(request: WorkspaceRequest, field_id: int) -> HttpResp
         messages.success(request, _("Changes saved."))
         return redirect("contacts:custom_field_list", request.workspace.slug)
     context = {"form": form, "definition": definition}
-    return render(request, "contacts/custom_field_form.html", context, status=_form_status(request))
+    return render(request, "contacts/custom_field_form.html", context, status=form_status(request))
 
 
 @_GET_POST

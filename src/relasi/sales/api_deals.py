@@ -15,7 +15,6 @@ from relasi.accounts.api_access import ErrorOut, api_access
 from relasi.accounts.models import Membership, User, Workspace
 from relasi.accounts.permissions import Perm
 from relasi.core.exceptions import NotFound, PermissionDenied, ValidationError
-from relasi.core.pagination import paginate_keyset
 from relasi.sales import (
     pipeline_stats,
     selectors_activities,
@@ -23,17 +22,12 @@ from relasi.sales import (
     services_activities,
     services_deals,
 )
+from relasi.sales.api_schemas import PageQuery, given, page_of
 from relasi.sales.enums import DealStage
 from relasi.sales.models import Activity, Deal
 
 deals_router = Router()
 activities_router = Router()
-
-MAX_LIMIT = 200
-
-
-def _given(payload: Schema) -> dict[str, Any]:
-    return payload.model_dump(exclude_unset=True)
 
 
 def _optional_id(raw: str, field: str) -> int | None:
@@ -126,12 +120,10 @@ class DealPage(Schema):
     next: str | None
 
 
-class DealQuery(Schema):
+class DealQuery(PageQuery):
     stage: str = ""
     owner: str = Field("", description='A member\'s id, or "me"')
     contact: str = ""
-    cursor: str | None = None
-    limit: int = Field(50, ge=1, le=MAX_LIMIT)
 
 
 def _deal_or_404(workspace: Workspace, deal_id: int) -> Deal:
@@ -150,7 +142,7 @@ def deal_list_api(request: HttpRequest, query: Query[DealQuery]) -> dict[str, An
             fields={"stage": _("Use lead, qualified, proposal, negotiation, won or lost.")},
         )
     owner_id = user.pk if query.owner == "me" else _optional_id(query.owner, "owner")
-    page = paginate_keyset(
+    return page_of(
         selectors_deals.deal_list(
             workspace=workspace,
             stage=query.stage,
@@ -160,7 +152,6 @@ def deal_list_api(request: HttpRequest, query: Query[DealQuery]) -> dict[str, An
         cursor=query.cursor,
         limit=query.limit,
     )
-    return {"items": page.items, "next": page.next_cursor}
 
 
 class ConversionOut(Schema):
@@ -235,7 +226,7 @@ def deal_stats_api(request: HttpRequest, query: Query[StatsQuery]) -> dict[str, 
 @deals_router.post("", response={201: DealOut, 400: ErrorOut, 403: ErrorOut}, summary="Create a deal")
 def deal_create_api(request: HttpRequest, payload: DealIn) -> Status[Deal]:
     workspace, user = api_access(request, Perm.SALES_EDIT)
-    deal = services_deals.deal_create(workspace=workspace, actor=user, values=_given(payload))
+    deal = services_deals.deal_create(workspace=workspace, actor=user, values=given(payload))
     return Status(201, _deal_or_404(workspace, deal.pk))
 
 
@@ -248,7 +239,7 @@ def deal_get_api(request: HttpRequest, deal_id: int) -> Deal:
 @deals_router.patch("/{int:deal_id}", response={200: DealOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut})
 def deal_update_api(request: HttpRequest, deal_id: int, payload: DealIn) -> Deal:
     workspace, user = api_access(request, Perm.SALES_EDIT)
-    services_deals.deal_update(deal=_deal_or_404(workspace, deal_id), actor=user, values=_given(payload))
+    services_deals.deal_update(deal=_deal_or_404(workspace, deal_id), actor=user, values=given(payload))
     return _deal_or_404(workspace, deal_id)
 
 
@@ -313,12 +304,10 @@ class ActivityPage(Schema):
     next: str | None
 
 
-class ActivityQuery(Schema):
+class ActivityQuery(PageQuery):
     owner: str = Field("", description='Default: yours. A member\'s id or "all" (owners and admins only)')
     due: str = Field("", description="overdue, today, upcoming or done")
     deal: str = ""
-    cursor: str | None = None
-    limit: int = Field(50, ge=1, le=MAX_LIMIT)
 
 
 def _activity_or_404(workspace: Workspace, activity_id: int) -> Activity:
@@ -349,7 +338,7 @@ def activity_list_api(request: HttpRequest, query: Query[ActivityQuery]) -> dict
         raise ValidationError(
             _("Unknown due filter."), fields={"due": _("Use overdue, today, upcoming or done.")}
         )
-    page = paginate_keyset(
+    return page_of(
         selectors_activities.activity_list(
             workspace=workspace,
             owner_id=_owner_filter(request, user, query.owner),
@@ -359,7 +348,6 @@ def activity_list_api(request: HttpRequest, query: Query[ActivityQuery]) -> dict
         cursor=query.cursor,
         limit=query.limit,
     )
-    return {"items": page.items, "next": page.next_cursor}
 
 
 @activities_router.post(
@@ -367,7 +355,7 @@ def activity_list_api(request: HttpRequest, query: Query[ActivityQuery]) -> dict
 )
 def activity_create_api(request: HttpRequest, payload: ActivityIn) -> Status[Activity]:
     workspace, user = api_access(request, Perm.SALES_EDIT)
-    activity = services_activities.activity_create(workspace=workspace, actor=user, values=_given(payload))
+    activity = services_activities.activity_create(workspace=workspace, actor=user, values=given(payload))
     return Status(201, activity)
 
 
@@ -385,7 +373,7 @@ def activity_get_api(request: HttpRequest, activity_id: int) -> Activity:
 def activity_update_api(request: HttpRequest, activity_id: int, payload: ActivityIn) -> Activity:
     workspace, user = api_access(request, Perm.SALES_EDIT)
     return services_activities.activity_update(
-        activity=_activity_or_404(workspace, activity_id), actor=user, values=_given(payload)
+        activity=_activity_or_404(workspace, activity_id), actor=user, values=given(payload)
     )
 
 

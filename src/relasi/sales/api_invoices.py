@@ -6,70 +6,39 @@ from __future__ import annotations
 
 import datetime as dt
 import importlib
-from decimal import Decimal
-from typing import Annotated, Any
+from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
-from pydantic import PlainSerializer, WithJsonSchema
 
 from relasi.accounts.api_access import ErrorOut, api_access
 from relasi.accounts.models import Workspace
 from relasi.accounts.permissions import Perm
 from relasi.core.exceptions import NotFound, ValidationError
-from relasi.core.pagination import paginate_keyset
-from relasi.sales import coretax, selectors_invoices, services_credit_notes, services_invoices
+from relasi.sales import coretax, inputs, selectors_invoices, services_credit_notes, services_invoices
+from relasi.sales.api_schemas import (
+    AmountIn,
+    LineIn,
+    LineOut,
+    Money,
+    Number,
+    PageQuery,
+    line_rows,
+    page_of,
+)
 from relasi.sales.models import CreditNote, Invoice, SalesOrder
 
 invoices_router = Router()
 credit_notes_router = Router()
 
-MAX_LIMIT = 200
 
-Money = Annotated[
-    Decimal,
-    PlainSerializer(lambda value: f"{value:.2f}", return_type=str),
-    WithJsonSchema({"type": "string", "example": "1110000.00"}),
-]
-Number = Annotated[
-    Decimal,
-    PlainSerializer(lambda value: f"{value.normalize():f}", return_type=str),
-    WithJsonSchema({"type": "string", "example": "1.5"}),
-]
-AmountIn = str | int | None
+class InvoiceLineOut(LineOut):
+    """A line of an invoice or credit note, with its id and Coretax codes."""
 
-
-class LineIn(Schema):
-    product_id: int | None = None
-    description: str | None = None
-    quantity: AmountIn = Field(None, description='Decimal string, e.g. "2" or "1.5"')
-    unit: str | None = None
-    unit_price: AmountIn = Field(None, description="Decimal string; empty: the product's price")
-    discount_percent: AmountIn = None
-    discount_amount: AmountIn = None
-    tax_treatment: str | None = Field(None, description="standard, luxury, exempt or not_collected")
-
-
-class LineOut(Schema):
     id: int
-    position: int
-    product_id: int | None
-    description: str
-    quantity: Number
-    unit: str
-    unit_price: Money
-    discount_percent: Number
-    discount_amount: Money
-    tax_treatment: str
     djp_code: str
     djp_unit_code: str
-    gross: Money
-    discount: Money
-    net: Money
-    other_base: Money
-    ppn: Money
-    total: Money
 
 
 class InvoiceIn(Schema):
@@ -133,7 +102,7 @@ class InvoiceOut(Schema):
     voided_at: dt.datetime | None
     void_reason: str
     created_at: dt.datetime
-    lines: list[LineOut]
+    lines: list[InvoiceLineOut]
 
     @staticmethod
     def resolve_lines(obj: Invoice) -> list[Any]:
@@ -149,14 +118,12 @@ class InvoicePage(Schema):
     next: str | None
 
 
-class InvoiceQuery(Schema):
+class InvoiceQuery(PageQuery):
     status: str = Field("", description="draft, unpaid, partially_paid, paid, void or overdue")
     contact: int | None = None
     date_from: dt.date | None = None
     date_to: dt.date | None = None
     q: str = ""
-    cursor: str | None = None
-    limit: int = Field(50, ge=1, le=MAX_LIMIT)
 
 
 class VoidIn(Schema):
@@ -165,16 +132,6 @@ class VoidIn(Schema):
 
 class TaxNumberIn(Schema):
     tax_invoice_number: str = Field("", description="17 digits from Coretax")
-
-
-def _line_rows(lines: list[LineIn] | None) -> list[dict[str, Any]]:
-    rows = []
-    for line in lines or []:
-        row = line.model_dump(exclude_unset=True)
-        if "product_id" in row:
-            row["product"] = row.pop("product_id")
-        rows.append(row)
-    return rows
 
 
 def _values(payload: InvoiceIn) -> dict[str, Any]:
@@ -201,12 +158,11 @@ def invoice_list_api(request: HttpRequest, query: Query[InvoiceQuery]) -> dict[s
         date_to=query.date_to,
         q=query.q[:100],
     )
-    page = paginate_keyset(
+    return page_of(
         selectors_invoices.invoice_list(workspace=workspace, filters=filters).prefetch_related("lines"),
         cursor=query.cursor,
         limit=query.limit,
     )
-    return {"items": page.items, "next": page.next_cursor}
 
 
 @invoices_router.post(
@@ -226,8 +182,8 @@ def invoice_create_api(request: HttpRequest, payload: InvoiceIn) -> Status[Invoi
             workspace=workspace,
             actor=user,
             values=_values(payload),
-            lines=_line_rows(payload.lines),
-            parsers=services_invoices.api_parsers(),
+            lines=line_rows(payload.lines),
+            input_format=inputs.API,
         )
     return Status(201, _invoice_or_404(workspace, invoice.pk))
 
@@ -268,8 +224,8 @@ def invoice_update_api(request: HttpRequest, invoice_id: int, payload: InvoiceIn
         invoice=invoice,
         actor=user,
         values=_values(payload),
-        lines=_line_rows(payload.lines) if payload.lines is not None else None,
-        parsers=services_invoices.api_parsers(),
+        lines=line_rows(payload.lines) if payload.lines is not None else None,
+        input_format=inputs.API,
     )
     return _invoice_or_404(workspace, invoice_id)
 
@@ -364,7 +320,7 @@ class CreditNoteOut(Schema):
     ppn_total: Money
     grand_total: Money
     created_at: dt.datetime
-    lines: list[LineOut]
+    lines: list[InvoiceLineOut]
 
     @staticmethod
     def resolve_lines(obj: CreditNote) -> list[Any]:
@@ -388,14 +344,13 @@ def credit_note_list_api(
     request: HttpRequest, invoice: int | None = None, cursor: str | None = None, limit: int = 50
 ) -> dict[str, Any]:
     workspace, _user = api_access(request, Perm.SALES_VIEW)
-    page = paginate_keyset(
+    return page_of(
         selectors_invoices.credit_note_list(workspace=workspace, invoice_id=invoice).prefetch_related(
             "lines"
         ),
         cursor=cursor,
-        limit=min(max(limit, 1), MAX_LIMIT),
+        limit=limit,
     )
-    return {"items": page.items, "next": page.next_cursor}
 
 
 @credit_notes_router.post(

@@ -21,15 +21,13 @@ from relasi.accounts.models import Workspace
 from relasi.accounts.permissions import Perm
 from relasi.core.exceptions import NotFound, fields_invalid
 from relasi.core.money import MoneyParseError, parse_api_decimal
-from relasi.core.pagination import paginate_keyset
 from relasi.sales import selectors_payments, selectors_receivables, services_payments
+from relasi.sales.api_schemas import PageQuery, page_of
 from relasi.sales.models import BankAccount, Invoice, Payment, Quotation, Receipt
 from relasi.sales.pdf import pdf_response
 
 payments_router = Router()
 receipts_router = Router()
-
-MAX_LIMIT = 200
 
 
 def _money(value: Decimal) -> str:
@@ -146,13 +144,11 @@ class ReceiptPage(Schema):
     next: str | None
 
 
-class PaymentQuery(Schema):
+class PaymentQuery(PageQuery):
     method: str = ""
     paid_from: dt.date | None = None
     paid_to: dt.date | None = None
     invoice: int | None = None
-    cursor: str | None = None
-    limit: int = Field(50, ge=1, le=MAX_LIMIT)
 
 
 class AgeingOut(Schema):
@@ -229,12 +225,11 @@ def payment_list_api(request: HttpRequest, query: Query[PaymentQuery]) -> dict[s
     filters = selectors_payments.PaymentFilters(
         method=query.method, date_from=query.paid_from, date_to=query.paid_to, invoice_id=query.invoice
     )
-    page = paginate_keyset(
+    return page_of(
         selectors_payments.payment_list(workspace=workspace, filters=filters),
         cursor=query.cursor,
         limit=query.limit,
     )
-    return {"items": page.items, "next": page.next_cursor}
 
 
 @payments_router.post(
@@ -293,12 +288,11 @@ def _receipt_or_404(workspace: Workspace, receipt_id: int) -> Receipt:
 @receipts_router.get("", response=ReceiptPage, summary="List receipts (kwitansi)")
 def receipt_list_api(request: HttpRequest, cursor: str | None = None, limit: int = 50) -> dict[str, Any]:
     workspace, _user = api_access(request, Perm.SALES_VIEW)
-    page = paginate_keyset(
+    return page_of(
         selectors_payments.receipt_list(workspace=workspace),
         cursor=cursor,
-        limit=min(max(limit, 1), MAX_LIMIT),
+        limit=limit,
     )
-    return {"items": page.items, "next": page.next_cursor}
 
 
 @receipts_router.get("/{int:receipt_id}", response={200: ReceiptOut, 404: ErrorOut})

@@ -16,13 +16,11 @@ from relasi.accounts.models import Workspace
 from relasi.accounts.permissions import Perm
 from relasi.core.exceptions import NotFound
 from relasi.core.money import parse_api_decimal
-from relasi.core.pagination import paginate_keyset
 from relasi.sales import selectors_catalogue, services_catalogue
+from relasi.sales.api_schemas import PageQuery, given, page_of
 from relasi.sales.models import Product
 
 products_router = Router()
-
-MAX_LIMIT = 200
 
 
 class ProductOut(Schema):
@@ -65,16 +63,10 @@ class ProductPage(Schema):
     next: str | None
 
 
-class ProductQuery(Schema):
+class ProductQuery(PageQuery):
     q: str = ""
     active: str = Field("1", description="1 (default), 0 or all")
     kind: str = ""
-    cursor: str | None = None
-    limit: int = Field(50, ge=1, le=MAX_LIMIT)
-
-
-def _given(payload: Schema) -> dict[str, Any]:
-    return payload.model_dump(exclude_unset=True)
 
 
 def _product_or_404(workspace: Workspace, product_id: int) -> Product:
@@ -90,19 +82,18 @@ def product_list_api(request: HttpRequest, query: Query[ProductQuery]) -> dict[s
     filters = selectors_catalogue.product_filters_from(
         {"q": query.q, "active": query.active, "kind": query.kind}
     )
-    page = paginate_keyset(
+    return page_of(
         selectors_catalogue.product_list(workspace=workspace, filters=filters),
         cursor=query.cursor,
         limit=query.limit,
     )
-    return {"items": page.items, "next": page.next_cursor}
 
 
 @products_router.post("", response={201: ProductOut, 400: ErrorOut, 403: ErrorOut})
 def product_create_api(request: HttpRequest, payload: ProductIn) -> Status[Product]:
     workspace, user = api_access(request, Perm.SALES_EDIT)
     product = services_catalogue.product_create(
-        workspace=workspace, actor=user, values=_given(payload), money_parser=parse_api_decimal
+        workspace=workspace, actor=user, values=given(payload), money_parser=parse_api_decimal
     )
     return Status(201, product)
 
@@ -121,7 +112,7 @@ def product_update_api(request: HttpRequest, product_id: int, payload: ProductIn
     return services_catalogue.product_update(
         product=_product_or_404(workspace, product_id),
         actor=user,
-        values=_given(payload),
+        values=given(payload),
         money_parser=parse_api_decimal,
     )
 

@@ -5,72 +5,31 @@ decimal string (``"1110000.00"``); lists are cursor-paginated (``?cursor=``, ``n
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
-from typing import Annotated, Any
+from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
-from pydantic import PlainSerializer, WithJsonSchema
 
 from relasi.accounts.api_access import ErrorOut, api_access
 from relasi.accounts.models import Workspace
 from relasi.accounts.permissions import Perm
 from relasi.core.exceptions import NotFound
-from relasi.core.pagination import paginate_keyset
-from relasi.sales import selectors_orders, selectors_quotations, services_orders, services_quotations
+from relasi.sales import inputs, selectors_orders, selectors_quotations, services_orders, services_quotations
+from relasi.sales.api_schemas import (
+    AmountIn,
+    LineIn,
+    LineOut,
+    Money,
+    Number,
+    PageQuery,
+    line_rows,
+    page_of,
+)
 from relasi.sales.models import Quotation, SalesOrder
 
 quotations_router = Router()
 sales_orders_router = Router()
-
-MAX_LIMIT = 200
-
-# A Decimal written as a decimal string with two places ("19800000.00").
-Money = Annotated[
-    Decimal,
-    PlainSerializer(lambda value: f"{value:.2f}", return_type=str),
-    WithJsonSchema({"type": "string", "example": "1110000.00"}),
-]
-# A quantity or percentage as a plain decimal string ("1.5").
-Number = Annotated[
-    Decimal,
-    PlainSerializer(lambda value: f"{value.normalize():f}", return_type=str),
-    WithJsonSchema({"type": "string", "example": "1.5"}),
-]
-# Amounts in: a decimal string or an integer; parsed by the services (parse_api_decimal).
-AmountIn = str | int | None
-
-
-class LineIn(Schema):
-    product_id: int | None = None
-    description: str | None = None
-    quantity: AmountIn = Field(None, description='Decimal string, e.g. "2" or "1.5"')
-    unit: str | None = None
-    unit_price: AmountIn = Field(
-        None, description='Decimal string, e.g. "1000000.00"; empty: the product\'s price'
-    )
-    discount_percent: AmountIn = None
-    discount_amount: AmountIn = None
-    tax_treatment: str | None = Field(None, description="standard, luxury, exempt or not_collected")
-
-
-class LineOut(Schema):
-    position: int
-    product_id: int | None
-    description: str
-    quantity: Number
-    unit: str
-    unit_price: Money
-    discount_percent: Number
-    discount_amount: Money
-    tax_treatment: str
-    gross: Money
-    discount: Money
-    net: Money
-    other_base: Money
-    ppn: Money
-    total: Money
 
 
 class QuotationIn(Schema):
@@ -165,12 +124,10 @@ class QuotationPage(Schema):
     next: str | None
 
 
-class QuotationQuery(Schema):
+class QuotationQuery(PageQuery):
     status: str = ""
     kind: str = ""
     contact_id: int | None = None
-    cursor: str | None = None
-    limit: int = Field(50, ge=1, le=MAX_LIMIT)
 
 
 class SendIn(Schema):
@@ -255,15 +212,6 @@ class SalesOrderPage(Schema):
     next: str | None
 
 
-def _line_rows(lines: list[LineIn]) -> list[dict[str, Any]]:
-    rows = []
-    for line in lines:
-        row = line.model_dump(exclude_unset=True)
-        row["product"] = row.pop("product_id", None)
-        rows.append(row)
-    return rows
-
-
 def _header_values(payload: Schema) -> dict[str, Any]:
     values = payload.model_dump(exclude_unset=True, exclude={"lines"})
     for api_name, name in (("contact_id", "contact"), ("deal_id", "deal")):
@@ -298,12 +246,11 @@ def quotation_list_api(request: HttpRequest, query: Query[QuotationQuery]) -> di
     filters = selectors_quotations.QuotationFilters(
         status=query.status, kind=query.kind, contact_id=query.contact_id
     )
-    page = paginate_keyset(
+    return page_of(
         selectors_quotations.quotation_list(workspace=workspace, filters=filters),
         cursor=query.cursor,
         limit=query.limit,
     )
-    return {"items": page.items, "next": page.next_cursor}
 
 
 @quotations_router.post("", response={201: QuotationOut, **_ERRORS}, summary="Create a draft quotation")
@@ -313,8 +260,8 @@ def quotation_create_api(request: HttpRequest, payload: QuotationIn) -> Status[Q
         workspace=workspace,
         actor=user,
         values=_header_values(payload),
-        lines=_line_rows(payload.lines or []),
-        input_format=services_quotations.API,
+        lines=line_rows(payload.lines or []),
+        input_format=inputs.API,
     )
     return Status(201, _quotation_or_404(workspace, quotation.pk))
 
@@ -335,8 +282,8 @@ def quotation_update_api(request: HttpRequest, quotation_id: int, payload: Quota
         quotation=quotation,
         actor=user,
         values=_header_values(payload),
-        lines=_line_rows(payload.lines) if payload.lines is not None else None,
-        input_format=services_quotations.API,
+        lines=line_rows(payload.lines) if payload.lines is not None else None,
+        input_format=inputs.API,
     )
     return _quotation_or_404(workspace, quotation_id)
 
@@ -425,14 +372,13 @@ def salesorder_list_api(
     limit: int = 50,
 ) -> dict[str, Any]:
     workspace, _user = api_access(request, Perm.SALES_VIEW)
-    page = paginate_keyset(
+    return page_of(
         selectors_orders.salesorder_list(
             workspace=workspace, filters=selectors_orders.OrderFilters(status=status, contact_id=contact_id)
         ),
         cursor=cursor,
-        limit=min(max(limit, 1), MAX_LIMIT),
+        limit=limit,
     )
-    return {"items": page.items, "next": page.next_cursor}
 
 
 @sales_orders_router.post(
@@ -444,8 +390,8 @@ def salesorder_create_api(request: HttpRequest, payload: SalesOrderIn) -> Status
         workspace=workspace,
         actor=user,
         values=_header_values(payload),
-        lines=_line_rows(payload.lines),
-        input_format=services_quotations.API,
+        lines=line_rows(payload.lines),
+        input_format=inputs.API,
     )
     return Status(201, _order_or_404(workspace, order.pk))
 

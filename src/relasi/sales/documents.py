@@ -27,6 +27,18 @@ from relasi.sales.models import DocumentLine, DocumentTotals, Product
 
 MAX_LINES = 200
 ZERO = Decimal("0")
+# The buyer as printed, copied onto every document (``BuyerSnapshot``; ``buyer_snapshot``).
+BUYER_FIELDS = (
+    "buyer_name",
+    "buyer_address",
+    "buyer_email",
+    "buyer_phone",
+    "buyer_npwp",
+    "buyer_nik",
+    "buyer_passport",
+    "buyer_nitku",
+    "buyer_type",
+)
 
 
 @dataclass(frozen=True)

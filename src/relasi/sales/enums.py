@@ -8,8 +8,8 @@ from django.utils.translation import pgettext_lazy
 
 
 class ProductKind(models.TextChoices):
-    GOODS = "goods", _("Goods")  # Coretax GoodService Opt "A"
-    SERVICE = "service", _("Service")  # Coretax GoodService Opt "B"
+    GOODS = "goods", pgettext_lazy("product kind", "Goods")  # Coretax GoodService Opt "A"
+    SERVICE = "service", pgettext_lazy("product kind", "Service")  # Coretax GoodService Opt "B"
 
 
 class TaxTreatment(models.TextChoices):

@@ -2,7 +2,7 @@
 
 They give the shape of the input (a rupiah amount typed the Indonesian way, a date and a time
 in the workspace's zone); every rule lives in ``services_deals`` / ``services_activities``,
-whose field errors the views put back with ``contacts.forms.apply_errors``.
+whose field errors the views put back with ``relasi.web.forms.apply_errors``.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from typing import Any
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from relasi.accounts.models import Workspace
 from relasi.contacts.models import Contact
@@ -76,7 +77,9 @@ class DealForm(forms.Form):
     expected_close_date = forms.DateField(
         label=_("Expected close"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
-    owner_id = forms.CharField(label=_("Owner"), required=False, widget=forms.Select())
+    owner_id = forms.CharField(
+        label=pgettext_lazy("assignee", "Owner"), required=False, widget=forms.Select()
+    )
     stage = forms.ChoiceField(
         label=_("Stage"), required=False, choices=[(s, DealStage(s).label) for s in OPEN_STAGES]
     )
@@ -172,7 +175,7 @@ class ActivityForm(forms.Form):
     due_time = forms.TimeField(
         label=_("Time"), required=False, widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
     )
-    owner_id = forms.CharField(label=_("Owner"), widget=forms.Select())
+    owner_id = forms.CharField(label=pgettext_lazy("assignee", "Owner"), widget=forms.Select())
     deal_id = forms.CharField(label=_("Deal"), required=False, widget=forms.Select())
     contact_id = forms.CharField(label=_("Customer"), required=False, widget=forms.Select())
     notes = forms.CharField(label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 3}))

@@ -1,7 +1,7 @@
 """Forms of invoices, credit notes, voiding, the Faktur Pajak number and the Coretax export.
 
 Shape only: every rule lives in the services, whose field errors the views put back on the
-form (``contacts.forms.apply_errors``) and on the line rows (``LineRows.apply_errors`` of the
+form (``relasi.web.forms.apply_errors``) and on the line rows (``LineRows.apply_errors`` of the
 shared line editor in ``forms_quotations``).
 """
 

@@ -1,6 +1,6 @@
 """Forms of the seller's settings pages. They shape the input (rupiah typed the Indonesian way
 through ``parse_money``, whole days); every rule lives in ``sales.services_settings``, whose
-field errors the views put back with ``contacts.forms.apply_errors``."""
+field errors the views put back with ``relasi.web.forms.apply_errors``."""
 
 from __future__ import annotations
 

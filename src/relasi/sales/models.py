@@ -17,6 +17,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from relasi.core.models import TimestampedModel, WorkspaceScopedModel
 from relasi.sales.enums import (
@@ -744,7 +745,7 @@ class Deal(WorkspaceScopedModel):
         null=True,
         blank=True,
         related_name="+",
-        verbose_name=_("owner"),
+        verbose_name=pgettext_lazy("assignee", "owner"),
     )
     stage_entered_at = models.DateTimeField(default=timezone.now)
     closed_at = models.DateTimeField(null=True, blank=True)
@@ -803,7 +804,10 @@ class Activity(WorkspaceScopedModel):
     )
     due_at = models.DateTimeField(_("due"))
     owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name=_("owner")
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=pgettext_lazy("assignee", "owner"),
     )
     notes = models.TextField(_("notes"), blank=True)
     done_at = models.DateTimeField(null=True, blank=True)

@@ -19,13 +19,11 @@ from django.utils import timezone
 from relasi.accounts.models import User, Workspace
 from relasi.contacts.models import Contact
 from relasi.core.qris import qris_crc
-from relasi.sales import services_activities, services_deals, services_invoices, services_quotations
+from relasi.sales import inputs, services_activities, services_deals, services_invoices, services_quotations
 from relasi.sales.enums import DealStage, PaymentMethod, QuotationKind
 from relasi.sales.models import BankAccount, Product
 from relasi.sales.profile import sales_profile_get
 from relasi.sales.services_payments import payment_record
-
-API = "api"
 
 PRODUCTS: list[dict[str, Any]] = [
     {
@@ -166,7 +164,7 @@ def demo_sales_ensure(
         actor=owner,
         values={"contact": customers[0].pk, "kind": QuotationKind.QUOTATION},
         lines=_lines(products, ("PRL-002", "20"), ("KRT-001", "2")),
-        input_format=API,
+        input_format=inputs.API,
     )
     proforma = services_quotations.quotation_create(
         workspace=workspace,
@@ -179,7 +177,7 @@ def demo_sales_ensure(
             "shipping_cost": "100000.00",
         },
         lines=_lines(products, ("PRL-001", "10"), ("KTK-001", "10")),
-        input_format=API,
+        input_format=inputs.API,
     )
     services_quotations.quotation_send(quotation=proforma, actor=owner, channel="link")
     accepted = services_quotations.quotation_create(
@@ -187,7 +185,7 @@ def demo_sales_ensure(
         actor=owner,
         values={"contact": customers[2].pk, "kind": QuotationKind.PROFORMA},
         lines=_lines(products, ("HMP-010", "12"), ("JSA-001", "3")),
-        input_format=API,
+        input_format=inputs.API,
     )
     services_quotations.quotation_send(quotation=accepted, actor=owner, channel="link")
     services_quotations.quotation_accept(
@@ -209,7 +207,7 @@ def demo_sales_ensure(
                 "payment_terms_days": 14,
             },
             lines=_lines(products, ("PRL-001", str(2 + index)), ("PTA-001", "50")),
-            parsers=services_invoices.api_parsers(),
+            input_format=inputs.API,
         )
         invoice = services_invoices.invoice_issue(invoice=invoice, actor=owner)
         if paid != "none":

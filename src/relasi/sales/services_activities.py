@@ -23,20 +23,11 @@ from relasi.accounts.models import User, Workspace
 from relasi.core.exceptions import fields_invalid
 from relasi.core.mail import send_workspace_mail
 from relasi.sales.enums import ActivityKind
+from relasi.sales.inputs import contact_check, id_clean, member_check
 from relasi.sales.models import Activity, Deal
-from relasi.sales.services_deals import contact_check, member_check
 
 ACTIVITY_FIELDS = ("kind", "subject", "due_at", "owner_id", "deal_id", "contact_id", "notes")
 REMIND_BATCH = 500  # activities claimed per transaction
-
-
-def _as_id(value: Any) -> int | None:
-    if value in (None, ""):
-        return None
-    if isinstance(value, int) and not isinstance(value, bool):
-        return value
-    text = str(value).strip()
-    return int(text) if text.isdigit() else 0
 
 
 def _clean_due(raw: Any, zone: zoneinfo.ZoneInfo, errors: dict[str, str]) -> dt.datetime | None:
@@ -77,19 +68,19 @@ def _activity_values_clean(
     if "due_at" in values or not partial:
         cleaned["due_at"] = _clean_due(values.get("due_at"), zoneinfo.ZoneInfo(workspace.timezone), errors)
     if "owner_id" in values:
-        owner_id = _as_id(values["owner_id"])
+        owner_id = id_clean(values["owner_id"])
         if owner_id is None:
             errors["owner_id"] = _("Choose who does it: a member of this workspace.")
         else:
             member_check(workspace=workspace, user_id=owner_id, field="owner_id", errors=errors)
         cleaned["owner_id"] = owner_id
     if "deal_id" in values:
-        deal_id = _as_id(values["deal_id"])
+        deal_id = id_clean(values["deal_id"])
         if deal_id is not None and not Deal.objects.filter(workspace=workspace, pk=deal_id).exists():
             errors["deal_id"] = _("Choose a deal of this workspace.")
         cleaned["deal_id"] = deal_id
     if "contact_id" in values:
-        contact_id = _as_id(values["contact_id"])
+        contact_id = id_clean(values["contact_id"])
         contact_check(workspace=workspace, contact_id=contact_id, field="contact_id", errors=errors)
         cleaned["contact_id"] = contact_id
     if "notes" in values:

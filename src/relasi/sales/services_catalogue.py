@@ -19,6 +19,7 @@ from relasi.accounts.models import User, Workspace
 from relasi.core.exceptions import Conflict, ValidationError, fields_invalid
 from relasi.core.money import MoneyParseError, parse_money
 from relasi.sales.enums import ProductKind, TaxTreatment
+from relasi.sales.inputs import amount_check
 from relasi.sales.models import Product
 from relasi.sales.selectors_catalogue import product_is_used
 
@@ -38,7 +39,6 @@ PRODUCT_FIELDS = (
 )
 UNIT_SUGGESTIONS = ("pcs", "unit", "buah", "kg", "gram", "jam", "hari", "bulan", "paket", "box", "lusin",
                     "kodi", "rim", "meter", "m2", "liter", "set", "lembar", "botol", "karton")  # fmt: skip
-PRICE_MAX = Decimal("9999999999999999.99")  # max_digits=18, decimal_places=2
 _DJP_CODE = re.compile(r"^\d{6}$")
 _DJP_UNIT = re.compile(r"^UM\.\d{4}$")
 
@@ -61,10 +61,14 @@ def _price(value: Any, *, parse: MoneyParser, errors: dict[str, str]) -> Decimal
         return None
     if not price.is_finite():
         errors["price"] = _("Enter a price, for example 150.000 (0 for free).")
-    elif price < 0:
-        errors["price"] = _("The price cannot be negative.")
-    elif price > PRICE_MAX or price != price.quantize(Decimal("0.01")):
-        errors["price"] = _("Use at most two decimals (sen) in the price.")
+    else:
+        amount_check(
+            price,
+            field="price",
+            errors=errors,
+            negative=_("The price cannot be negative."),
+            too_precise=_("Use at most two decimals (sen) in the price."),
+        )
     return price
 
 

@@ -11,7 +11,6 @@ statistics in ``pipeline_stats`` count.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
@@ -20,15 +19,14 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from relasi.accounts.models import Membership, User, Workspace
-from relasi.contacts.models import Contact
+from relasi.accounts.models import User, Workspace
 from relasi.core.exceptions import Conflict, fields_invalid
 from relasi.core.money import MoneyParseError, parse_api_decimal
 from relasi.sales.enums import OPEN_STAGES, STAGE_DEFAULT_PROBABILITY, DealStage
+from relasi.sales.inputs import amount_check, contact_check, date_clean, id_clean, member_check
 from relasi.sales.models import Deal, DealStageChange, LostReason
 
 CLOSED_STAGES = (DealStage.WON, DealStage.LOST)
-MAX_VALUE = Decimal("9999999999999999.99")  # what MoneyField (18, 2) holds
 DEAL_FIELDS = (
     "title",
     "contact_id",
@@ -43,17 +41,6 @@ DEAL_FIELDS = (
 # Cleaning input ---------------------------------------------------------------------------
 
 
-def _as_id(value: Any) -> int | None:
-    """An id given as a number or text: ``None`` when empty, ``0`` (matches nothing) when it
-    is not a number, so the existence check reports it."""
-    if value in (None, ""):
-        return None
-    if isinstance(value, int) and not isinstance(value, bool):
-        return value
-    text = str(value).strip()
-    return int(text) if text.isdigit() else 0
-
-
 def _clean_value(raw: Any, errors: dict[str, str]) -> Decimal | None:
     if raw in (None, ""):
         errors["value"] = _("Give the deal's value in rupiah (0 when not known yet).")
@@ -63,13 +50,14 @@ def _clean_value(raw: Any, errors: dict[str, str]) -> Decimal | None:
     except MoneyParseError:
         errors["value"] = _("Write the value as a plain number with a full stop for cents, like 1250000.00.")
         return None
-    if value < 0:
-        errors["value"] = _("The value cannot be negative. Type 0 or more.")
-        return None
-    if value > MAX_VALUE or value != value.quantize(Decimal("0.01")):
-        errors["value"] = _("The value is too large or has more than two decimals.")
-        return None
-    return value
+    fits = amount_check(
+        value,
+        field="value",
+        errors=errors,
+        negative=_("The value cannot be negative. Type 0 or more."),
+        too_precise=_("The value is too large or has more than two decimals."),
+    )
+    return value if fits else None
 
 
 def _clean_probability(raw: Any, errors: dict[str, str]) -> int | None:
@@ -84,41 +72,6 @@ def _clean_probability(raw: Any, errors: dict[str, str]) -> int | None:
     return probability
 
 
-def _clean_date(raw: Any, errors: dict[str, str]) -> dt.date | None:
-    if raw in (None, ""):
-        return None
-    if isinstance(raw, dt.datetime):
-        return raw.date()
-    if isinstance(raw, dt.date):
-        return raw
-    text = str(raw).strip()
-    for fmt in ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y"):
-        try:
-            return dt.datetime.strptime(text, fmt).date()  # noqa: DTZ007 - a date, not a time
-        except ValueError:
-            continue
-    errors["expected_close_date"] = _("Give the date as 2025-01-31 or 31/01/2025.")
-    return None
-
-
-def member_check(*, workspace: Workspace, user_id: int | None, field: str, errors: dict[str, str]) -> None:
-    """``user_id`` must be a member of the workspace (an owner of a deal or an activity)."""
-    if user_id is not None and not Membership.objects.filter(workspace=workspace, user_id=user_id).exists():
-        errors[field] = _("The owner must be a member of this workspace.")
-
-
-def contact_check(
-    *, workspace: Workspace, contact_id: int | None, field: str, errors: dict[str, str]
-) -> Contact | None:
-    """The workspace's live (not merged) contact with this id, or a field error."""
-    if contact_id is None:
-        return None
-    contact = Contact.objects.filter(workspace=workspace, pk=contact_id, merged_into__isnull=True).first()
-    if contact is None:
-        errors[field] = _("Choose a customer of this workspace.")
-    return contact
-
-
 def _deal_values_clean(*, workspace: Workspace, values: Mapping[str, Any], partial: bool) -> dict[str, Any]:
     """Deal fields from raw input; every problem is reported at once with its fix."""
     errors: dict[str, str] = {}
@@ -131,7 +84,7 @@ def _deal_values_clean(*, workspace: Workspace, values: Mapping[str, Any], parti
             errors["title"] = _("The title is at most 200 characters.")
         cleaned["title"] = title
     if "contact_id" in values or not partial:
-        contact_id = _as_id(values.get("contact_id"))
+        contact_id = id_clean(values.get("contact_id"))
         if contact_id is None:
             errors["contact_id"] = _("Choose the customer this deal is with.")
         else:
@@ -142,9 +95,14 @@ def _deal_values_clean(*, workspace: Workspace, values: Mapping[str, Any], parti
     if values.get("probability") not in (None, ""):
         cleaned["probability"] = _clean_probability(values["probability"], errors)
     if "expected_close_date" in values:
-        cleaned["expected_close_date"] = _clean_date(values["expected_close_date"], errors)
+        cleaned["expected_close_date"] = date_clean(
+            values["expected_close_date"],
+            field="expected_close_date",
+            errors=errors,
+            message=_("Give the date as 2025-01-31 or 31/01/2025."),
+        )
     if "owner_id" in values:
-        owner_id = _as_id(values["owner_id"])
+        owner_id = id_clean(values["owner_id"])
         member_check(workspace=workspace, user_id=owner_id, field="owner_id", errors=errors)
         cleaned["owner_id"] = owner_id
     if "notes" in values:

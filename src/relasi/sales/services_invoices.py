@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import importlib
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -22,58 +21,29 @@ from django.utils.translation import gettext as _
 
 from relasi.accounts.models import User, Workspace
 from relasi.contacts.enums import BuyerType
-from relasi.contacts.models import Contact
-from relasi.core.exceptions import Conflict, ValidationError, fields_invalid
-from relasi.core.money import parse_api_decimal, parse_money, parse_quantity
+from relasi.core.exceptions import Conflict, fields_invalid
 from relasi.sales import documents, numbering
 from relasi.sales.calculations import TRANSACTION_CODES, TaxRule
 from relasi.sales.enums import DocumentEventKind, DocumentType, InvoiceStatus, OrderStatus, Series
 from relasi.sales.events import document_event_record
+from relasi.sales.inputs import (
+    FORM,
+    MAX_TEXT,
+    Parsers,
+    contact_clean,
+    date_clean,
+    lines_clean_collect,
+    parsers_for,
+    terms_days_clean,
+    text_clean,
+)
 from relasi.sales.models import CreditNote, Invoice, Payment, SalesOrder
 from relasi.sales.profile import sales_profile_get
 from relasi.sales.tax import tax_rule_for
 
 ZERO = Decimal("0")
-MAX_TERMS_DAYS = 365
-BUYER_FIELDS = (
-    "contact_id",
-    "buyer_name",
-    "buyer_address",
-    "buyer_email",
-    "buyer_phone",
-    "buyer_npwp",
-    "buyer_nik",
-    "buyer_passport",
-    "buyer_nitku",
-    "buyer_type",
-)
-HEADER_TEXT_FIELDS = {"customer_po_number": 60, "notes": 5000, "other_costs_label": 100}
-
-
-@dataclass(frozen=True)
-class Parsers:
-    """How amounts are written in the input: Indonesian (``1.250.000,50``) on forms, decimal
-    strings (``"1250000.50"``) in the API."""
-
-    money: Callable[[str], Decimal]
-    quantity: Callable[[str], Decimal]
-    money_hint: str
-
-
-def form_parsers() -> Parsers:
-    return Parsers(
-        money=parse_money,
-        quantity=parse_quantity,
-        money_hint=_("Write the amount like 1.250.000 or 1.250.000,50."),
-    )
-
-
-def api_parsers() -> Parsers:
-    return Parsers(
-        money=parse_api_decimal,
-        quantity=parse_api_decimal,
-        money_hint=_('Send the amount as a decimal string, for example "1250000.00".'),
-    )
+BUYER_FIELDS = ("contact_id", *documents.BUYER_FIELDS)
+HEADER_TEXT_FIELDS = {"customer_po_number": 60, "notes": MAX_TEXT, "other_costs_label": 100}
 
 
 def _issued_conflict() -> Conflict:
@@ -100,39 +70,6 @@ def _render_later(document: Invoice | CreditNote) -> None:
 # Input -----------------------------------------------------------------------------------
 
 
-def _date(raw: Any, *, field: str, errors: dict[str, str]) -> dt.date | None:
-    if raw in (None, ""):
-        return None
-    if isinstance(raw, dt.datetime):
-        return raw.date()
-    if isinstance(raw, dt.date):
-        return raw
-    try:
-        return dt.date.fromisoformat(str(raw))
-    except ValueError:
-        errors[field] = _("Write the date as YYYY-MM-DD, for example 2026-11-30.")
-        return None
-
-
-def _contact(workspace: Workspace, raw: Any, errors: dict[str, str]) -> Contact | None:
-    if isinstance(raw, Contact):
-        if raw.workspace_id != workspace.pk:
-            errors["contact"] = _("Choose a customer of this workspace.")
-            return None
-        return raw
-    if raw in (None, ""):
-        errors["contact"] = _("Choose the customer to invoice.")
-        return None
-    contact = (
-        Contact.objects.select_related("company")
-        .filter(workspace=workspace, merged_into__isnull=True, pk=int(raw) if str(raw).isdigit() else -1)
-        .first()
-    )
-    if contact is None:
-        errors["contact"] = _("Choose a customer of this workspace.")
-    return contact
-
-
 def _header(
     *,
     workspace: Workspace,
@@ -144,24 +81,22 @@ def _header(
     """Checked header fields present in ``values`` (all of them unless ``partial``)."""
     header: dict[str, Any] = {}
     if not partial or "contact" in values:
-        header["contact"] = _contact(workspace, values.get("contact"), errors)
+        header["contact"] = contact_clean(
+            workspace=workspace,
+            raw=values.get("contact"),
+            errors=errors,
+            missing=_("Choose the customer to invoice."),
+        )
     for name in ("issue_date", "delivery_date"):
         if not partial or name in values:
-            header[name] = _date(values.get(name), field=name, errors=errors)
+            header[name] = date_clean(
+                values.get(name),
+                field=name,
+                errors=errors,
+                message=_("Write the date as YYYY-MM-DD, for example 2026-11-30."),
+            )
     if not partial or "payment_terms_days" in values:
-        raw_terms = values.get("payment_terms_days")
-        if raw_terms in (None, ""):
-            header["payment_terms_days"] = None
-        else:
-            try:
-                terms = int(str(raw_terms))
-            except ValueError:
-                terms = -1
-            if not 0 <= terms <= MAX_TERMS_DAYS:
-                errors["payment_terms_days"] = _("Payment terms are a number of days from 0 to %(max)d.") % {
-                    "max": MAX_TERMS_DAYS
-                }
-            header["payment_terms_days"] = terms
+        header["payment_terms_days"] = terms_days_clean(values.get("payment_terms_days"), errors=errors)
     for name in ("shipping_cost", "other_costs"):
         if not partial or name in values:
             header[name] = documents.money_clean(
@@ -169,27 +104,8 @@ def _header(
             )
     for name, limit in HEADER_TEXT_FIELDS.items():
         if not partial or name in values:
-            text = str(values.get(name) or "").strip()
-            if len(text) > limit:
-                errors[name] = _("Keep this to %(n)d characters or fewer.") % {"n": limit}
-            header[name] = text
+            header[name] = text_clean(values.get(name), field=name, errors=errors, max_length=limit)
     return header
-
-
-def _lines(
-    *, workspace: Workspace, rows: Sequence[Mapping[str, Any]], parsers: Parsers, errors: dict[str, str]
-) -> list[documents.LineData]:
-    try:
-        return documents.lines_clean(
-            workspace=workspace,
-            rows=rows,
-            parse_money=parsers.money,
-            parse_quantity=parsers.quantity,
-            money_hint=parsers.money_hint,
-        )
-    except ValidationError as error:
-        errors.update({k: str(v) for k, v in error.fields.items()})
-        return []
 
 
 def _rule(*, workspace: Workspace, day: dt.date) -> TaxRule | None:
@@ -239,16 +155,16 @@ def invoice_create(
     actor: User | None,
     values: Mapping[str, Any],
     lines: Sequence[Mapping[str, Any]],
-    parsers: Parsers | None = None,
+    input_format: str = FORM,
 ) -> Invoice:
     """A draft invoice typed directly: ``values`` holds ``contact`` (id), ``issue_date``,
     ``delivery_date``, ``payment_terms_days`` (default: the profile's), ``customer_po_number``,
     ``notes``, ``shipping_cost``, ``other_costs``, ``other_costs_label``; ``lines`` as
     ``documents.lines_clean`` takes them. Priced with the PPN rule of its date; no number yet."""
-    parsers = parsers or form_parsers()
+    parsers = parsers_for(input_format)
     errors: dict[str, str] = {}
     header = _header(workspace=workspace, values=values, parsers=parsers, partial=False, errors=errors)
-    cleaned = _lines(workspace=workspace, rows=lines, parsers=parsers, errors=errors)
+    cleaned = lines_clean_collect(workspace=workspace, rows=lines, parsers=parsers, errors=errors)
     if errors:
         raise fields_invalid(errors)
     profile = sales_profile_get(workspace=workspace)
@@ -321,18 +237,18 @@ def invoice_update(
     actor: User | None,
     values: Mapping[str, Any],
     lines: Sequence[Mapping[str, Any]] | None = None,
-    parsers: Parsers | None = None,
+    input_format: str = FORM,
 ) -> Invoice:
     """Change a draft: the header fields given in ``values`` and, when ``lines`` is given, all
     lines. An issued invoice cannot be changed (Conflict): correct it with a credit note."""
     locked = Invoice.objects.select_for_update().get(pk=invoice.pk)
     if locked.status != InvoiceStatus.DRAFT:
         raise _issued_conflict()
-    parsers = parsers or form_parsers()
+    parsers = parsers_for(input_format)
     errors: dict[str, str] = {}
     header = _header(workspace=locked.workspace, values=values, parsers=parsers, partial=True, errors=errors)
     cleaned = (
-        _lines(workspace=locked.workspace, rows=lines, parsers=parsers, errors=errors)
+        lines_clean_collect(workspace=locked.workspace, rows=lines, parsers=parsers, errors=errors)
         if lines is not None
         else None
     )

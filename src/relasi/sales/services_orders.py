@@ -15,19 +15,16 @@ from relasi.accounts.models import User, Workspace
 from relasi.core.exceptions import Conflict, fields_invalid
 from relasi.sales import documents, events, numbering
 from relasi.sales.enums import DocumentEventKind, DocumentType, InvoiceStatus, OrderStatus, Series
-from relasi.sales.models import SalesOrder
-from relasi.sales.profile import sales_profile_get
-from relasi.sales.services_quotations import (
+from relasi.sales.inputs import (
     FORM,
-    MAX_TERMS_DAYS,
-    MAX_TEXT,
+    charges_clean,
     contact_clean,
     date_clean,
-    int_clean,
     lines_clean_collect,
     parsers_for,
-    text_clean,
 )
+from relasi.sales.models import SalesOrder
+from relasi.sales.profile import sales_profile_get
 from relasi.sales.tax import tax_rule_for
 
 
@@ -60,37 +57,7 @@ def salesorder_create(
     order_date = (
         date_clean(values.get("order_date"), field="order_date", errors=errors) or timezone.localdate()
     )
-    terms_days = int_clean(
-        values.get("payment_terms_days"),
-        field="payment_terms_days",
-        errors=errors,
-        low=0,
-        high=MAX_TERMS_DAYS,
-        hint=_("Write the payment terms as whole days between 0 and 365."),
-    )
-    shipping = documents.money_clean(
-        values.get("shipping_cost"),
-        field="shipping_cost",
-        parse=parsers.money,
-        hint=parsers.money_hint,
-        errors=errors,
-    )
-    other_costs = documents.money_clean(
-        values.get("other_costs"),
-        field="other_costs",
-        parse=parsers.money,
-        hint=parsers.money_hint,
-        errors=errors,
-    )
-    other_label = text_clean(
-        values.get("other_costs_label"), field="other_costs_label", errors=errors, max_length=100
-    )
-    if other_costs > 0 and not other_label:
-        errors["other_costs_label"] = _("Say what the other costs are for, for example “Installation”.")
-    po_number = text_clean(
-        values.get("customer_po_number"), field="customer_po_number", errors=errors, max_length=60
-    )
-    notes = text_clean(values.get("notes"), field="notes", errors=errors, max_length=MAX_TEXT)
+    charges = charges_clean(values, parsers=parsers, errors=errors)
     cleaned = lines_clean_collect(workspace=workspace, rows=lines, parsers=parsers, errors=errors)
     if errors or contact is None:
         raise fields_invalid(errors)
@@ -100,12 +67,16 @@ def salesorder_create(
         number=numbering.number_allocate(workspace=workspace, series=Series.SALES_ORDER, day=order_date),
         order_date=order_date,
         contact=contact,
-        customer_po_number=po_number,
-        payment_terms_days=terms_days if terms_days is not None else profile.payment_terms_days,
-        notes=notes,
-        shipping_cost=shipping,
-        other_costs=other_costs,
-        other_costs_label=other_label,
+        customer_po_number=charges.customer_po_number,
+        payment_terms_days=(
+            charges.payment_terms_days
+            if charges.payment_terms_days is not None
+            else profile.payment_terms_days
+        ),
+        notes=charges.notes,
+        shipping_cost=charges.shipping_cost,
+        other_costs=charges.other_costs,
+        other_costs_label=charges.other_costs_label,
         created_by=actor,
         **documents.buyer_snapshot(contact),
     )

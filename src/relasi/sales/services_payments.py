@@ -24,19 +24,16 @@ from relasi.sales.enums import (
     InvoiceStatus,
     PaymentMethod,
     QuotationKind,
-    QuotationStatus,
 )
 from relasi.sales.events import document_event_record
 from relasi.sales.models import BankAccount, Invoice, Payment, Quotation
+from relasi.sales.selectors_payments import DEPOSIT_QUOTATION_STATUSES
 from relasi.sales.selectors_receivables import workspace_today
 from relasi.sales.services_invoices import invoice_balance_refresh
 from relasi.sales.services_receipts import receipt_issue
 
 ZERO = Decimal("0")
 CENT = Decimal("0.01")
-OPEN_INVOICE_STATUSES = (InvoiceStatus.UNPAID, InvoiceStatus.PARTIALLY_PAID)
-# A proforma takes deposits once the buyer has it and until an invoice is made from it.
-DEPOSIT_QUOTATION_STATUSES = (QuotationStatus.SENT, QuotationStatus.ACCEPTED, QuotationStatus.CONVERTED)
 
 
 def rupiah_text(amount: Decimal) -> str:

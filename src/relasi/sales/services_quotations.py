@@ -16,7 +16,7 @@ leaves the process inside the transaction: mail goes out in ``transaction.on_com
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -30,9 +30,9 @@ from django.utils.translation import gettext as _
 
 from relasi.accounts.models import User, Workspace
 from relasi.contacts.models import Contact
-from relasi.core.exceptions import Conflict, ValidationError, fields_invalid
+from relasi.core.exceptions import Conflict, fields_invalid
 from relasi.core.mail import send_workspace_mail
-from relasi.core.money import format_rupiah, parse_api_decimal, parse_money, parse_quantity
+from relasi.core.money import format_rupiah
 from relasi.core.phone import normalize_phone
 from relasi.sales import documents, events, numbering
 from relasi.sales.calculations import TaxRule, deposit_amount, rule_on
@@ -44,31 +44,25 @@ from relasi.sales.enums import (
     QuotationStatus,
     Series,
 )
+from relasi.sales.inputs import (
+    FORM,
+    MAX_TEXT,
+    Parsers,
+    charges_clean,
+    contact_clean,
+    date_clean,
+    lines_clean_collect,
+    parsers_for,
+    text_clean,
+)
 from relasi.sales.models import Deal, Quotation, QuotationVersion, SalesOrder
 from relasi.sales.profile import sales_profile_get
 from relasi.sales.tax import tax_rule_for, tax_rules
 
 ZERO = Decimal("0")
-MAX_TEXT = 5000
-MAX_TERMS_DAYS = 365
-
-# Input formats: how amounts are written. Forms take Indonesian grouping (``1.250.000,50``,
-# R18); the API takes decimal strings (``"1250000.50"``, DESIGN §7).
-FORM = "form"
-API = "api"
 
 SEND_CHANNELS = ("email", "whatsapp", "link")
-BUYER_FIELDS = (
-    "buyer_name",
-    "buyer_address",
-    "buyer_email",
-    "buyer_phone",
-    "buyer_npwp",
-    "buyer_nik",
-    "buyer_passport",
-    "buyer_nitku",
-    "buyer_type",
-)
+BUYER_FIELDS = documents.BUYER_FIELDS
 REVISABLE = frozenset({QuotationStatus.SENT, QuotationStatus.DECLINED, QuotationStatus.EXPIRED})
 CANCELLABLE = frozenset(
     {
@@ -79,112 +73,6 @@ CANCELLABLE = frozenset(
         QuotationStatus.EXPIRED,
     }
 )
-
-
-# Input parsing shared with sales orders ---------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Parsers:
-    money: Callable[[str], Decimal]
-    quantity: Callable[[str], Decimal]
-    money_hint: str
-    percent_hint: str
-
-
-def parsers_for(input_format: str) -> Parsers:
-    """The amount parsers of a form (Indonesian grouping) or of the API (decimal strings)."""
-    if input_format == API:
-        hint = _('Send the amount as a decimal string, for example "1250000.00".')
-        return Parsers(parse_api_decimal, parse_api_decimal, hint, _('Send a number, for example "10.5".'))
-    return Parsers(
-        parse_money,
-        parse_quantity,
-        _(
-            "Write the amount like 1.250.000 or 1.250.000,50 "
-            "(full stops between thousands, a comma before sen)."
-        ),
-        _("Write the percentage as a number between 0 and 100, for example 30 or 2,5."),
-    )
-
-
-def date_clean(raw: Any, *, field: str, errors: dict[str, str], required: bool = False) -> dt.date | None:
-    """A date from a form/API value: a ``date``, ISO ``2025-01-31`` or day-first ``31/01/2025``."""
-    if raw in (None, ""):
-        if required:
-            errors[field] = _("Enter a date, for example 31/01/2025.")
-        return None
-    if isinstance(raw, dt.datetime):
-        return raw.date()
-    if isinstance(raw, dt.date):
-        return raw
-    text = str(raw).strip()
-    for pattern in ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y"):
-        try:
-            return dt.datetime.strptime(text, pattern).date()  # noqa: DTZ007  (a date, no time zone)
-        except ValueError:
-            continue
-    errors[field] = _("Write the date as 31/01/2025 (day/month/year).")
-    return None
-
-
-def int_clean(raw: Any, *, field: str, errors: dict[str, str], low: int, high: int, hint: str) -> int | None:
-    if raw in (None, ""):
-        return None
-    try:
-        value = int(str(raw).strip())
-    except ValueError:
-        errors[field] = hint
-        return None
-    if not low <= value <= high:
-        errors[field] = hint
-        return None
-    return value
-
-
-def text_clean(raw: Any, *, field: str, errors: dict[str, str], max_length: int) -> str:
-    value = "" if raw is None else str(raw).strip()
-    if len(value) > max_length:
-        errors[field] = _("Keep this to %(n)d characters or fewer.") % {"n": max_length}
-    return value
-
-
-def contact_clean(
-    *, workspace: Workspace, raw: Any, errors: dict[str, str], field: str = "contact"
-) -> Contact | None:
-    """The customer, from an id in this workspace (a merged-away contact is not offered)."""
-    if isinstance(raw, Contact):
-        raw = raw.pk
-    if raw in (None, ""):
-        errors[field] = _("Choose the customer.")
-        return None
-    contact = (
-        Contact.objects.filter(workspace=workspace, pk=int(raw), merged_into__isnull=True)
-        .select_related("company")
-        .first()
-        if str(raw).isdigit()
-        else None
-    )
-    if contact is None:
-        errors[field] = _("Choose a customer of this workspace.")
-    return contact
-
-
-def lines_clean_collect(
-    *, workspace: Workspace, rows: Sequence[Mapping[str, Any]], parsers: Parsers, errors: dict[str, str]
-) -> list[documents.LineData]:
-    """``documents.lines_clean`` with its field errors merged into ``errors``."""
-    try:
-        return documents.lines_clean(
-            workspace=workspace,
-            rows=rows,
-            parse_money=parsers.money,
-            parse_quantity=parsers.quantity,
-            money_hint=parsers.money_hint,
-        )
-    except ValidationError as error:
-        errors.update({k: str(v) for k, v in error.fields.items()})
-        return []
 
 
 def public_url(quotation: Quotation) -> str:
@@ -270,33 +158,7 @@ def _header_clean(
         valid_until = issue_date + dt.timedelta(days=profile.quotation_validity_days)
     if valid_until is not None and valid_until < issue_date:
         errors["valid_until"] = _("The offer cannot end before its date. Pick a day on or after the date.")
-    terms_days = int_clean(
-        values.get("payment_terms_days"),
-        field="payment_terms_days",
-        errors=errors,
-        low=0,
-        high=MAX_TERMS_DAYS,
-        hint=_("Write the payment terms as whole days between 0 and 365."),
-    )
-    shipping = documents.money_clean(
-        values.get("shipping_cost"),
-        field="shipping_cost",
-        parse=parsers.money,
-        hint=parsers.money_hint,
-        errors=errors,
-    )
-    other_costs = documents.money_clean(
-        values.get("other_costs"),
-        field="other_costs",
-        parse=parsers.money,
-        hint=parsers.money_hint,
-        errors=errors,
-    )
-    other_label = text_clean(
-        values.get("other_costs_label"), field="other_costs_label", errors=errors, max_length=100
-    )
-    if other_costs > 0 and not other_label:
-        errors["other_costs_label"] = _("Say what the other costs are for, for example “Installation”.")
+    charges = charges_clean(values, parsers=parsers, errors=errors)
     deposit_kind = str(values.get("deposit_kind") or DepositKind.NONE)
     deposit_value = ZERO
     if deposit_kind not in DepositKind.values:
@@ -315,11 +177,7 @@ def _header_clean(
             errors["deposit_value"] = _("Enter the deposit requested (more than zero).")
         elif deposit_kind == DepositKind.PERCENT and deposit_value > 100:
             errors["deposit_value"] = _("A deposit percentage must be between 0 and 100.")
-    notes = text_clean(values.get("notes"), field="notes", errors=errors, max_length=MAX_TEXT)
     terms = text_clean(values.get("terms"), field="terms", errors=errors, max_length=MAX_TEXT)
-    po_number = text_clean(
-        values.get("customer_po_number"), field="customer_po_number", errors=errors, max_length=60
-    )
     if errors or contact is None or valid_until is None:
         return None
     return _Header(
@@ -327,16 +185,20 @@ def _header_clean(
         kind=kind,
         issue_date=issue_date,
         valid_until=valid_until,
-        payment_terms_days=terms_days if terms_days is not None else profile.payment_terms_days,
-        shipping_cost=shipping,
-        other_costs=other_costs,
-        other_costs_label=other_label,
+        payment_terms_days=(
+            charges.payment_terms_days
+            if charges.payment_terms_days is not None
+            else profile.payment_terms_days
+        ),
+        shipping_cost=charges.shipping_cost,
+        other_costs=charges.other_costs,
+        other_costs_label=charges.other_costs_label,
         deposit_kind=deposit_kind,
         deposit_value=deposit_value,
-        notes=notes,
+        notes=charges.notes,
         terms=terms,
         deal=deal,
-        customer_po_number=po_number,
+        customer_po_number=charges.customer_po_number,
     )
 
 
@@ -514,15 +376,7 @@ def quotation_snapshot(quotation: Quotation) -> dict[str, Any]:
         "customer_po_number",
         "answered_by_name",
         "decline_reason",
-        "buyer_name",
-        "buyer_address",
-        "buyer_email",
-        "buyer_phone",
-        "buyer_npwp",
-        "buyer_nik",
-        "buyer_passport",
-        "buyer_nitku",
-        "buyer_type",
+        *documents.BUYER_FIELDS,
     )
     header: dict[str, Any] = {name: getattr(quotation, name) for name in header_fields}
     header.update(

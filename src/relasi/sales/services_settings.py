@@ -27,12 +27,12 @@ from relasi.core.models import AuditAction
 from relasi.core.qris import QrisError, qris_parse
 from relasi.sales import numbering
 from relasi.sales.enums import SequenceReset
+from relasi.sales.inputs import amount_check
 from relasi.sales.models import BankAccount, DocumentSequence, SalesProfile
 from relasi.sales.profile import sales_profile_get
 
 LOGO_MAX_BYTES = 1_000_000
 LOGO_FORMATS = {"PNG": "png", "JPEG": "jpg"}
-MONEY_MAX = Decimal("9999999999999999.99")  # max_digits=18, decimal_places=2
 
 PROFILE_TEXT_LIMITS = {
     "legal_name": 200,
@@ -94,10 +94,13 @@ def _money(value: Any, *, field: str, errors: dict[str, str]) -> Decimal | None:
         errors[field] = _("Enter an amount in rupiah, for example 5.000.000.")
         return None
     amount = Decimal(value)
-    if amount < 0:
-        errors[field] = _("The amount cannot be negative.")
-    elif amount > MONEY_MAX or amount != amount.quantize(Decimal("0.01")):
-        errors[field] = _("Enter an amount in rupiah with at most two decimals.")
+    amount_check(
+        amount,
+        field=field,
+        errors=errors,
+        negative=_("The amount cannot be negative."),
+        too_precise=_("Enter an amount in rupiah with at most two decimals."),
+    )
     return amount
 
 

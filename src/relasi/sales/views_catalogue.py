@@ -20,21 +20,17 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from relasi.accounts.decorators import WorkspaceRequest, workspace_view
 from relasi.accounts.permissions import Perm
-from relasi.contacts.forms import apply_errors
 from relasi.core.exceptions import ApplicationError, ValidationError
 from relasi.core.pagination import paginate_keyset
 from relasi.sales import product_io, selectors_catalogue, services_catalogue
 from relasi.sales.enums import ProductKind
 from relasi.sales.forms_catalogue import ProductForm, ProductImportMappingForm, ProductImportUploadForm
 from relasi.sales.models import Product
+from relasi.web.forms import apply_errors, form_status
 
 PAGE_SIZE = 50
 ERRORS_SHOWN = 200
 _GET_POST = require_http_methods(["GET", "POST"])
-
-
-def _status(request: WorkspaceRequest) -> int:
-    return 400 if request.method == "POST" else 200
 
 
 def _product_or_404(request: WorkspaceRequest, product_id: int) -> Product:
@@ -89,7 +85,7 @@ def product_create_view(request: WorkspaceRequest) -> HttpResponse:
             messages.success(request, _("Product %(name)s saved.") % {"name": product.name})
             return redirect("sales:product_detail", request.workspace.slug, product.pk)
     context = {"form": form, "product": None, "sales_tab": "products"}
-    return render(request, "sales/product_form.html", context, status=_status(request))
+    return render(request, "sales/product_form.html", context, status=form_status(request))
 
 
 @require_GET
@@ -120,7 +116,7 @@ def product_edit_view(request: WorkspaceRequest, product_id: int) -> HttpRespons
             messages.success(request, _("Changes saved."))
             return redirect("sales:product_detail", request.workspace.slug, product.pk)
     context = {"form": form, "product": product, "sales_tab": "products"}
-    return render(request, "sales/product_form.html", context, status=_status(request))
+    return render(request, "sales/product_form.html", context, status=form_status(request))
 
 
 @require_POST
@@ -290,7 +286,7 @@ def product_import_review_view(request: WorkspaceRequest) -> HttpResponse:
             messages.error(request, str(error.message))
             return redirect("sales:product_import", request.workspace.slug)
         form.add_error(None, str(error.fields.get("mapping", error.message)))
-        return _review_page(request, form, pending, None, status=_status(request))
+        return _review_page(request, form, pending, None, status=form_status(request))
     return _review_page(request, form, pending, report, status=200)
 
 

@@ -8,8 +8,7 @@ drag and drop, posting the same move endpoint.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any
 
 from django.contrib import messages
 from django.http import Http404, HttpResponse
@@ -21,7 +20,6 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from relasi.accounts.decorators import WorkspaceRequest, workspace_view
 from relasi.accounts.permissions import Perm
-from relasi.contacts.forms import apply_errors
 from relasi.core.exceptions import ApplicationError
 from relasi.sales import (
     pipeline_stats,
@@ -33,30 +31,10 @@ from relasi.sales import (
 from relasi.sales.enums import DealStage
 from relasi.sales.forms_deals import ActivityForm, DealForm, DealMoveForm, ReasonForm
 from relasi.sales.models import Activity, Deal
+from relasi.sales.views_common import int_or_none
+from relasi.web.forms import form_status, form_submit
 
 _GET_POST = require_http_methods(["GET", "POST"])
-T = TypeVar("T")
-
-
-def _form_status(request: WorkspaceRequest) -> int:
-    return 400 if request.method == "POST" else 200
-
-
-def _submit(request: WorkspaceRequest, form: Any, save: Callable[[], T]) -> T | None:
-    """For a valid POSTed form, run ``save`` (one service call) and return its result; a
-    service's field errors are put back on the form and ``None`` is returned."""
-    if request.method != "POST" or not form.is_valid():
-        return None
-    try:
-        return save()
-    except ApplicationError as error:
-        apply_errors(form, error)
-        return None
-
-
-def _int(value: str | None) -> int | None:
-    text = (value or "").strip()
-    return int(text) if text.isdigit() else None
 
 
 def _next_url(request: WorkspaceRequest, default: str) -> str:
@@ -95,8 +73,8 @@ def _period(request: WorkspaceRequest) -> tuple[dt.date, dt.date]:
 @workspace_view(Perm.SALES_VIEW)
 def deal_board_view(request: WorkspaceRequest) -> HttpResponse:
     owner = request.GET.get("owner", "")
-    owner_id = request.user.pk if owner == "me" else _int(owner)
-    contact_id = _int(request.GET.get("contact"))
+    owner_id = request.user.pk if owner == "me" else int_or_none(owner)
+    contact_id = int_or_none(request.GET.get("contact"))
     date_from, date_to = pipeline_stats.period_default(workspace=request.workspace)
     context: dict[str, Any] = {
         "columns": selectors_deals.deal_board(
@@ -136,7 +114,7 @@ def pipeline_stats_view(request: WorkspaceRequest) -> HttpResponse:
 def deal_create_view(request: WorkspaceRequest) -> HttpResponse:
     initial = {"owner_id": str(request.user.pk), "contact_id": request.GET.get("contact", "")}
     form = DealForm(request.POST or None, workspace=request.workspace, initial=initial)
-    deal = _submit(
+    deal = form_submit(
         request,
         form,
         lambda: services_deals.deal_create(
@@ -147,7 +125,7 @@ def deal_create_view(request: WorkspaceRequest) -> HttpResponse:
         messages.success(request, _("Deal %(title)s saved.") % {"title": deal.title})
         return redirect("sales:deal_detail", request.workspace.slug, deal.pk)
     context = {"form": form, "deal": None, "sales_tab": "pipeline"}
-    return render(request, "sales/deal_form.html", context, status=_form_status(request))
+    return render(request, "sales/deal_form.html", context, status=form_status(request))
 
 
 @workspace_view(Perm.SALES_VIEW)
@@ -173,7 +151,7 @@ def deal_edit_view(request: WorkspaceRequest, deal_id: int) -> HttpResponse:
     form = DealForm(
         request.POST or None, workspace=request.workspace, deal=deal, initial=DealForm.initial_for(deal)
     )
-    saved = _submit(
+    saved = form_submit(
         request,
         form,
         lambda: services_deals.deal_update(deal=deal, actor=request.user, values=form.values()),
@@ -182,7 +160,7 @@ def deal_edit_view(request: WorkspaceRequest, deal_id: int) -> HttpResponse:
         messages.success(request, _("Changes saved."))
         return redirect("sales:deal_detail", request.workspace.slug, deal.pk)
     context = {"form": form, "deal": deal, "sales_tab": "pipeline"}
-    return render(request, "sales/deal_form.html", context, status=_form_status(request))
+    return render(request, "sales/deal_form.html", context, status=form_status(request))
 
 
 @_GET_POST
@@ -196,7 +174,7 @@ def deal_move_view(request: WorkspaceRequest, deal_id: int) -> HttpResponse:
     form = DealMoveForm(
         request.POST or None, workspace=request.workspace, stage=stage, initial={"stage": stage}
     )
-    moved = _submit(
+    moved = form_submit(
         request,
         form,
         lambda: services_deals.deal_move(
@@ -216,7 +194,7 @@ def deal_move_view(request: WorkspaceRequest, deal_id: int) -> HttpResponse:
         )
         return redirect(board)
     context = {"form": form, "deal": deal, "next": board, "sales_tab": "pipeline"}
-    return render(request, "sales/deal_move.html", context, status=_form_status(request))
+    return render(request, "sales/deal_move.html", context, status=form_status(request))
 
 
 @_GET_POST
@@ -248,7 +226,7 @@ def deal_reasons_view(request: WorkspaceRequest) -> HttpResponse:
     status = 200
     if request.method == "POST" and "delete" in request.POST:
         reason = selectors_deals.deal_reason_get(
-            workspace=request.workspace, reason_id=_int(request.POST["delete"]) or 0
+            workspace=request.workspace, reason_id=int_or_none(request.POST["delete"]) or 0
         )
         if reason is None:
             raise Http404(_("Reason not found."))
@@ -258,7 +236,7 @@ def deal_reasons_view(request: WorkspaceRequest) -> HttpResponse:
         except ApplicationError as error:
             messages.error(request, str(error.message))
         return redirect("sales:deal_reasons", request.workspace.slug)
-    created = _submit(
+    created = form_submit(
         request,
         form,
         lambda: services_deals.deal_reason_create(
@@ -298,8 +276,8 @@ def activity_list_view(request: WorkspaceRequest) -> HttpResponse:
     owner_id: int | None = request.user.pk
     if owner == "all":
         owner_id = None
-    elif _int(owner) is not None:
-        owner_id = _int(owner)
+    elif int_or_none(owner) is not None:
+        owner_id = int_or_none(owner)
     context = {
         "groups": selectors_activities.activity_groups(workspace=request.workspace, owner_id=owner_id),
         "may_view_others": may_view_others,
@@ -325,7 +303,7 @@ def activity_create_view(request: WorkspaceRequest) -> HttpResponse:
         "contact_id": request.GET.get("contact", ""),
     }
     form = ActivityForm(request.POST or None, workspace=request.workspace, initial=initial)
-    created = _submit(
+    created = form_submit(
         request,
         form,
         lambda: services_activities.activity_create(
@@ -336,7 +314,7 @@ def activity_create_view(request: WorkspaceRequest) -> HttpResponse:
         messages.success(request, _("Activity %(subject)s planned.") % {"subject": created.subject})
         return redirect(_activity_back(request))
     context = {"form": form, "activity": None, "next": _activity_back(request), "sales_tab": "activities"}
-    return render(request, "sales/activity_form.html", context, status=_form_status(request))
+    return render(request, "sales/activity_form.html", context, status=form_status(request))
 
 
 @_GET_POST
@@ -346,7 +324,7 @@ def activity_edit_view(request: WorkspaceRequest, activity_id: int) -> HttpRespo
     form = ActivityForm(
         request.POST or None, workspace=request.workspace, initial=ActivityForm.initial_for(activity)
     )
-    saved = _submit(
+    saved = form_submit(
         request,
         form,
         lambda: services_activities.activity_update(
@@ -357,7 +335,7 @@ def activity_edit_view(request: WorkspaceRequest, activity_id: int) -> HttpRespo
         messages.success(request, _("Changes saved."))
         return redirect(_activity_back(request))
     context = {"form": form, "activity": activity, "next": _activity_back(request), "sales_tab": "activities"}
-    return render(request, "sales/activity_form.html", context, status=_form_status(request))
+    return render(request, "sales/activity_form.html", context, status=form_status(request))
 
 
 @require_POST

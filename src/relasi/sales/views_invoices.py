@@ -17,41 +17,30 @@ from django.contrib import messages
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.template.loader import select_template
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from relasi.accounts.decorators import WorkspaceRequest, workspace_view
 from relasi.accounts.permissions import Perm
-from relasi.contacts.forms import apply_errors
 from relasi.contacts.models import Contact
 from relasi.core.exceptions import ApplicationError
 from relasi.core.pagination import paginate_keyset
 from relasi.sales import coretax, selectors_invoices, services_credit_notes, services_invoices
 from relasi.sales.enums import DocumentType, InvoiceStatus, OrderStatus
 from relasi.sales.forms_invoices import CoretaxForm, CreditNoteForm, InvoiceForm, TaxNumberForm, VoidForm
-from relasi.sales.forms_quotations import LineRows, contact_label, money_text, tax_treatment_choices
-from relasi.sales.models import Invoice, InvoiceLine, Product, SalesOrder
+from relasi.sales.forms_quotations import LineRows, contact_label
+from relasi.sales.models import Invoice, InvoiceLine, SalesOrder
 from relasi.sales.profile import sales_profile_get
+from relasi.sales.views_common import int_or_none, line_editor_context, lines_form_submit, url_or_none
+from relasi.web.forms import apply_errors, form_status
 
 PAGE_SIZE = 50
-PRODUCT_CHOICES = 300
 CONTACT_CHOICES = 200
 LINES_EDITOR = ("sales/_lines_editor.html", "sales/invoice_lines_fallback.html")
 
 _GET_POST = require_http_methods(["GET", "POST"])
-
-
-def _url_or_none(name: str, *args: Any) -> str | None:
-    try:
-        return reverse(name, args=args)
-    except NoReverseMatch:
-        return None
-
-
-def _int_or_none(raw: str | None) -> int | None:
-    return int(raw) if raw and raw.isdigit() else None
 
 
 def _date_or_none(raw: str | None) -> dt.date | None:
@@ -92,7 +81,7 @@ def _status_choices() -> list[tuple[str, str]]:
 def invoice_list_view(request: WorkspaceRequest) -> HttpResponse:
     filters = selectors_invoices.InvoiceFilters(
         status=request.GET.get("status", "")[:20],
-        contact=_int_or_none(request.GET.get("contact")),
+        contact=int_or_none(request.GET.get("contact")),
         date_from=_date_or_none(request.GET.get("date_from")),
         date_to=_date_or_none(request.GET.get("date_to")),
         q=request.GET.get("q", "")[:100].strip(),
@@ -130,48 +119,11 @@ def invoice_list_view(request: WorkspaceRequest) -> HttpResponse:
 # Create and edit drafts ------------------------------------------------------------------
 
 
-def _editor_context(request: WorkspaceRequest, rows: LineRows, *, extra_blank: int) -> dict[str, Any]:
-    products = list(
-        Product.objects.filter(workspace=request.workspace, is_active=True).order_by("name")[:PRODUCT_CHOICES]
-    )
-    for product in products:
-        product.price_text = money_text(product.price)  # type: ignore[attr-defined]
-    return {
-        "line_rows": rows.display(extra_blank=extra_blank),
-        "lines_error": rows.general_error,
-        "products": products,
-        "tax_treatments": tax_treatment_choices(),
-        "product_search_url": _url_or_none("sales:product_search", request.workspace.slug),
-        "contact_options_url": _url_or_none("sales:quotation_contact_options", request.workspace.slug),
-        "lines_editor": select_template(list(LINES_EDITOR)).template.name,
-    }
-
-
 def _contact_options(request: WorkspaceRequest) -> list[dict[str, str]]:
     contacts = Contact.objects.filter(workspace=request.workspace, merged_into__isnull=True).order_by(
         "full_name"
     )[:CONTACT_CHOICES]
     return [{"id": str(c.pk), "label": contact_label(c)} for c in contacts]
-
-
-def _form_submit(request: WorkspaceRequest, form: InvoiceForm, rows: LineRows, save: Any) -> tuple[Any, int]:
-    """Run ``save`` for a valid POST (not "add line"); service errors go back on the form and
-    the rows. Returns (result or None, extra blank rows to show)."""
-    if request.method != "POST":
-        return None, 3
-    if "add_line" in request.POST:
-        form.is_valid()
-        return None, 1
-    if not form.is_valid():
-        return None, 1
-    try:
-        return save(), 0
-    except ApplicationError as error:
-        rest = rows.apply_errors(error)
-        if rest or not error.fields:
-            error.fields = dict(rest)
-            apply_errors(form, error)
-        return None, 1
 
 
 def _form_page(
@@ -182,7 +134,8 @@ def _form_page(
         "invoice": invoice,
         "contact_options": _contact_options(request),
         "sales_tab": "invoices",
-        **_editor_context(request, rows, extra_blank=extra_blank),
+        **line_editor_context(request, rows, extra_blank=extra_blank),
+        "lines_editor": select_template(list(LINES_EDITOR)).template.name,
     }
     status = 400 if request.method == "POST" and "add_line" not in request.POST else 200
     return render(request, "sales/invoice_form.html", context, status=status)
@@ -192,14 +145,14 @@ def _form_page(
 @workspace_view(Perm.SALES_EDIT)
 def invoice_create_view(request: WorkspaceRequest) -> HttpResponse:
     initial: dict[str, Any] = {}
-    contact_id = _int_or_none(request.GET.get("contact"))
+    contact_id = int_or_none(request.GET.get("contact"))
     if request.method == "GET" and contact_id:
         contact = Contact.objects.filter(workspace=request.workspace, pk=contact_id).first()
         if contact is not None:
             initial["contact"] = contact_label(contact)
     form = InvoiceForm(request.POST or None, initial=initial)
     rows = LineRows.from_post(request.POST) if request.method == "POST" else LineRows([])
-    invoice, extra = _form_submit(
+    invoice, extra = lines_form_submit(
         request,
         form,
         rows,
@@ -231,7 +184,7 @@ def invoice_edit_view(request: WorkspaceRequest, invoice_id: int) -> HttpRespons
         return response
     form = InvoiceForm(request.POST or None, initial=InvoiceForm.initial_for(invoice))
     rows = LineRows.from_post(request.POST) if request.method == "POST" else LineRows.from_document(invoice)
-    saved, extra = _form_submit(
+    saved, extra = lines_form_submit(
         request,
         form,
         rows,
@@ -264,7 +217,7 @@ def invoice_create_from_order_view(request: WorkspaceRequest, order_id: int) -> 
     context = {
         "order": order,
         "can_invoice": order.status == OrderStatus.CONFIRMED,
-        "order_url": _url_or_none("sales:order_detail", request.workspace.slug, order.pk),
+        "order_url": url_or_none("sales:order_detail", request.workspace.slug, order.pk),
         "sales_tab": "invoices",
     }
     return render(
@@ -286,7 +239,7 @@ def invoice_detail_view(request: WorkspaceRequest, invoice_id: int) -> HttpRespo
     if paper_context is not None:
         context.update(paper_context(document=invoice))
     issued_open = invoice.status in (InvoiceStatus.UNPAID, InvoiceStatus.PARTIALLY_PAID, InvoiceStatus.PAID)
-    payment_url = _url_or_none("sales:payment_create", request.workspace.slug)
+    payment_url = url_or_none("sales:payment_create", request.workspace.slug)
     context.update(
         {
             "invoice": invoice,
@@ -313,7 +266,7 @@ def invoice_detail_view(request: WorkspaceRequest, invoice_id: int) -> HttpRespo
                 if payment_url and membership.can(Perm.PAYMENTS_RECORD) and invoice.balance_due > 0
                 else None
             ),
-            "pdf_url": _url_or_none(
+            "pdf_url": url_or_none(
                 "sales:document_pdf", request.workspace.slug, DocumentType.INVOICE, invoice.pk
             ),
             "public_url": (
@@ -362,9 +315,7 @@ def invoice_void_view(request: WorkspaceRequest, invoice_id: int) -> HttpRespons
             messages.success(request, _("Invoice %(number)s voided.") % {"number": invoice.number})
             return _to_detail(request, invoice)
     context = {"invoice": invoice, "form": form, "sales_tab": "invoices"}
-    return render(
-        request, "sales/invoice_void.html", context, status=400 if request.method == "POST" else 200
-    )
+    return render(request, "sales/invoice_void.html", context, status=form_status(request))
 
 
 @require_POST
@@ -443,9 +394,7 @@ def credit_note_create_view(request: WorkspaceRequest, invoice_id: int) -> HttpR
             messages.success(request, _("Credit note %(number)s issued.") % {"number": note.number})
             return redirect("sales:credit_note_detail", request.workspace.slug, note.pk)
     context = {"invoice": invoice, "form": form, "rows": rows, "sales_tab": "invoices"}
-    return render(
-        request, "sales/credit_note_form.html", context, status=400 if request.method == "POST" else 200
-    )
+    return render(request, "sales/credit_note_form.html", context, status=form_status(request))
 
 
 @require_GET
@@ -465,7 +414,7 @@ def credit_note_detail_view(request: WorkspaceRequest, credit_note_id: int) -> H
             "events": selectors_invoices.document_events(
                 workspace=request.workspace, document_type=DocumentType.CREDIT_NOTE, document_id=note.pk
             ),
-            "pdf_url": _url_or_none(
+            "pdf_url": url_or_none(
                 "sales:document_pdf", request.workspace.slug, DocumentType.CREDIT_NOTE, note.pk
             ),
             "has_paper": paper_context is not None,

@@ -12,14 +12,12 @@ from typing import Any
 from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import NoReverseMatch, reverse
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from relasi.accounts.decorators import WorkspaceRequest, workspace_view
 from relasi.accounts.permissions import Perm
-from relasi.contacts.forms import apply_errors
 from relasi.core.exceptions import ApplicationError
 from relasi.core.pagination import paginate_keyset
 from relasi.sales import selectors_payments, services_payments
@@ -28,27 +26,18 @@ from relasi.sales.forms_payments import PaymentCancelForm, PaymentForm
 from relasi.sales.models import Invoice, Payment, Quotation, Receipt
 from relasi.sales.paper import paper_context
 from relasi.sales.selectors_receivables import workspace_today
+from relasi.sales.views_common import int_or_none, url_or_none
+from relasi.web.forms import apply_errors, form_status
 
 PAGE_SIZE = 50
 
 _GET_POST = require_http_methods(["GET", "POST"])
 
 
-def _int(raw: str | None) -> int | None:
-    return int(raw) if raw and raw.isdigit() else None
-
-
 def _date(raw: str | None) -> date | None:
     try:
         return parse_date(raw or "")
     except ValueError:
-        return None
-
-
-def _url_or_none(name: str, *args: Any) -> str | None:
-    try:
-        return reverse(name, args=args)
-    except NoReverseMatch:  # another area's page not wired (yet): no dead link
         return None
 
 
@@ -100,7 +89,7 @@ def payment_list_view(request: WorkspaceRequest) -> HttpResponse:
 def payment_create_view(request: WorkspaceRequest) -> HttpResponse:
     workspace = request.workspace
     source = request.POST if request.method == "POST" else request.GET
-    invoice_id, quotation_id = _int(source.get("invoice")), _int(source.get("quotation"))
+    invoice_id, quotation_id = int_or_none(source.get("invoice")), int_or_none(source.get("quotation"))
     invoice: Invoice | None = None
     quotation: Quotation | None = None
     if invoice_id:
@@ -143,9 +132,7 @@ def payment_create_view(request: WorkspaceRequest) -> HttpResponse:
         "quotation": quotation,
         "sales_tab": "payments",
     }
-    return render(
-        request, "sales/payment_form.html", context, status=400 if request.method == "POST" else 200
-    )
+    return render(request, "sales/payment_form.html", context, status=form_status(request))
 
 
 @workspace_view(Perm.SALES_VIEW)
@@ -156,10 +143,10 @@ def payment_detail_view(request: WorkspaceRequest, payment_id: int) -> HttpRespo
     context = {
         "payment": payment,
         "receipt": receipt,
-        "invoice_url": _url_or_none("sales:invoice_detail", slug, payment.invoice_id)
+        "invoice_url": url_or_none("sales:invoice_detail", slug, payment.invoice_id)
         if payment.invoice_id
         else None,
-        "quotation_url": _url_or_none("sales:quotation_detail", slug, payment.quotation_id)
+        "quotation_url": url_or_none("sales:quotation_detail", slug, payment.quotation_id)
         if payment.quotation_id
         else None,
         "can_cancel": request.membership.can(Perm.PAYMENTS_RECORD) and payment.cancelled_at is None,
@@ -187,9 +174,7 @@ def payment_cancel_view(request: WorkspaceRequest, payment_id: int) -> HttpRespo
             )
             return redirect("sales:payment_detail", request.workspace.slug, payment.pk)
     context = {"payment": payment, "form": form, "sales_tab": "payments"}
-    return render(
-        request, "sales/payment_cancel.html", context, status=400 if request.method == "POST" else 200
-    )
+    return render(request, "sales/payment_cancel.html", context, status=form_status(request))
 
 
 @workspace_view(Perm.SALES_VIEW)
@@ -221,7 +206,7 @@ def receipt_detail_view(request: WorkspaceRequest, receipt_id: int) -> HttpRespo
             "receipt": receipt,
             "payment": receipt.payment,
             "events": selectors_payments.receipt_events(receipt=receipt),
-            "pdf_url": _url_or_none(
+            "pdf_url": url_or_none(
                 "sales:document_pdf", request.workspace.slug, DocumentType.RECEIPT, receipt.pk
             ),
             "sales_tab": "payments",

@@ -14,14 +14,13 @@ from django.http import Http404, HttpResponse, HttpResponseRedirect, JsonRespons
 from django.shortcuts import redirect, render
 from django.template import TemplateDoesNotExist
 from django.template.loader import get_template
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from relasi.accounts.decorators import WorkspaceRequest, workspace_view
 from relasi.accounts.permissions import Perm
-from relasi.contacts.forms import apply_errors
 from relasi.core.exceptions import ApplicationError
 from relasi.core.pagination import paginate_keyset
 from relasi.sales import selectors_orders, selectors_quotations, services_orders, services_quotations
@@ -34,12 +33,12 @@ from relasi.sales.forms_quotations import (
     contact_label,
     money_text,
     number_text,
-    tax_treatment_choices,
 )
-from relasi.sales.models import Product, Quotation, SalesOrder
+from relasi.sales.models import Quotation, SalesOrder
+from relasi.sales.views_common import int_or_none, line_editor_context, lines_form_submit
+from relasi.web.forms import form_status
 
 PAGE_SIZE = 50
-PRODUCT_CHOICES = 300  # products offered in a line's select; more are found by search (JS)
 _GET_POST = require_http_methods(["GET", "POST"])
 
 
@@ -60,17 +59,6 @@ def paper_for(document: Quotation | SalesOrder) -> dict[str, Any]:
     return context
 
 
-def _url_or_none(name: str, *args: Any) -> str | None:
-    try:
-        return reverse(name, args=args)
-    except NoReverseMatch:
-        return None
-
-
-def _int_or_none(raw: str | None) -> int | None:
-    return int(raw) if raw and raw.isdigit() else None
-
-
 def _get_quotation(request: WorkspaceRequest, quotation_id: int) -> Quotation:
     quotation = selectors_quotations.quotation_get(workspace=request.workspace, quotation_id=quotation_id)
     if quotation is None:
@@ -89,52 +77,12 @@ def _to_detail(request: WorkspaceRequest, quotation: Quotation) -> HttpResponseR
     return redirect("sales:quotation_detail", request.workspace.slug, quotation.pk)
 
 
-def line_editor_context(request: WorkspaceRequest, rows: LineRows, *, extra_blank: int) -> dict[str, Any]:
-    """The context of ``sales/_lines_editor.html`` (reused by the invoice form): the rows
-    with their errors, the products offered in each row's select, the tax treatments and
-    the product search URL (``sales:product_search``) when the catalogue area is wired in."""
-    products = list(
-        Product.objects.filter(workspace=request.workspace, is_active=True).order_by("name")[:PRODUCT_CHOICES]
-    )
-    for product in products:
-        product.price_text = money_text(product.price)  # type: ignore[attr-defined]
-    return {
-        "line_rows": rows.display(extra_blank=extra_blank),
-        "lines_error": rows.general_error,
-        "has_line_errors": bool(rows.general_error) or any(row.errors for row in rows.rows),
-        "products": products,
-        "tax_treatments": tax_treatment_choices(),
-        "product_search_url": _url_or_none("sales:product_search", request.workspace.slug),
-        "contact_options_url": reverse("sales:quotation_contact_options", args=[request.workspace.slug]),
-    }
-
-
 def _contact_options(request: WorkspaceRequest, selected: str) -> list[dict[str, str]]:
-    include = _int_or_none(selected)
+    include = int_or_none(selected)
     return [
         {"id": str(c.pk), "label": contact_label(c)}
         for c in selectors_quotations.contact_choices(workspace=request.workspace, include_id=include)
     ]
-
-
-def _form_submit(request: WorkspaceRequest, form: Any, rows: LineRows, save: Any) -> tuple[Any, int]:
-    """Run ``save`` for a valid POST (not "add line"); service errors go back on the form
-    and the rows. Returns (result or None, extra blank rows to show)."""
-    if request.method != "POST":
-        return None, 3
-    if "add_line" in request.POST:
-        form.is_valid()
-        return None, 1
-    if not form.is_valid():
-        return None, 1
-    try:
-        return save(), 0
-    except ApplicationError as error:
-        rest = rows.apply_errors(error)
-        if rest or not error.fields:
-            error.fields = dict(rest)
-            apply_errors(form, error)
-        return None, 1
 
 
 # Quotations ------------------------------------------------------------------------------
@@ -147,7 +95,7 @@ def quotation_list_view(request: WorkspaceRequest) -> HttpResponse:
     filters = selectors_quotations.QuotationFilters(
         status=request.GET.get("status", ""),
         kind=request.GET.get("kind", ""),
-        contact_id=_int_or_none(contact_id_from(contact_text)),
+        contact_id=int_or_none(contact_id_from(contact_text)),
     )
     try:
         page = paginate_keyset(
@@ -201,22 +149,20 @@ def _quotation_form_page(
         "sales_tab": "quotations",
         **line_editor_context(request, rows, extra_blank=extra_blank),
     }
-    return render(
-        request, "sales/quotation_form.html", context, status=400 if request.method == "POST" else 200
-    )
+    return render(request, "sales/quotation_form.html", context, status=form_status(request))
 
 
 @_GET_POST
 @workspace_view(Perm.SALES_EDIT)
 def quotation_create_view(request: WorkspaceRequest) -> HttpResponse:
-    deal_id = _int_or_none(request.GET.get("deal") or request.POST.get("deal"))
+    deal_id = int_or_none(request.GET.get("deal") or request.POST.get("deal"))
     deals = selectors_quotations.deal_choices(workspace=request.workspace, include_id=deal_id)
     initial: dict[str, Any] = {}
     if request.method == "GET":
         deal = (
             selectors_quotations.deal_get(workspace=request.workspace, deal_id=deal_id) if deal_id else None
         )
-        contact_id = _int_or_none(request.GET.get("contact"))
+        contact_id = int_or_none(request.GET.get("contact"))
         contact = deal.contact if deal else None
         if contact_id:
             contact = next(
@@ -236,7 +182,7 @@ def quotation_create_view(request: WorkspaceRequest) -> HttpResponse:
             initial["kind"] = request.GET["kind"]
     form = QuotationForm(request.POST or None, initial=initial, deals=deals)
     rows = LineRows.from_post(request.POST) if request.method == "POST" else LineRows([])
-    quotation, extra = _form_submit(
+    quotation, extra = lines_form_submit(
         request,
         form,
         rows,
@@ -278,7 +224,7 @@ def quotation_edit_view(request: WorkspaceRequest, quotation_id: int) -> HttpRes
     form = QuotationForm(request.POST or None, initial=initial, deals=deals)
     form.fields["kind"].disabled = True  # the number belongs to the kind's series
     rows = LineRows.from_post(request.POST) if request.method == "POST" else LineRows.from_document(quotation)
-    saved, extra = _form_submit(
+    saved, extra = lines_form_submit(
         request,
         form,
         rows,
@@ -430,7 +376,7 @@ def quotation_convert_view(request: WorkspaceRequest, quotation_id: int) -> Http
 @workspace_view(Perm.SALES_VIEW)
 def order_list_view(request: WorkspaceRequest) -> HttpResponse:
     filters = selectors_orders.OrderFilters(
-        status=request.GET.get("status", ""), contact_id=_int_or_none(request.GET.get("contact"))
+        status=request.GET.get("status", ""), contact_id=int_or_none(request.GET.get("contact"))
     )
     try:
         page = paginate_keyset(
@@ -461,7 +407,7 @@ def order_list_view(request: WorkspaceRequest) -> HttpResponse:
 @workspace_view(Perm.SALES_EDIT)
 def order_create_view(request: WorkspaceRequest) -> HttpResponse:
     initial: dict[str, Any] = {}
-    contact_id = _int_or_none(request.GET.get("contact"))
+    contact_id = int_or_none(request.GET.get("contact"))
     if request.method == "GET":
         initial["order_date"] = timezone.localdate()
     if request.method == "GET" and contact_id:
@@ -472,7 +418,7 @@ def order_create_view(request: WorkspaceRequest) -> HttpResponse:
             initial["contact"] = contact_label(found[0])
     form = SalesOrderForm(request.POST or None, initial=initial)
     rows = LineRows.from_post(request.POST) if request.method == "POST" else LineRows([])
-    order, extra = _form_submit(
+    order, extra = lines_form_submit(
         request,
         form,
         rows,
@@ -489,7 +435,7 @@ def order_create_view(request: WorkspaceRequest) -> HttpResponse:
         "sales_tab": "orders",
         **line_editor_context(request, rows, extra_blank=extra),
     }
-    return render(request, "sales/order_form.html", context, status=400 if request.method == "POST" else 200)
+    return render(request, "sales/order_form.html", context, status=form_status(request))
 
 
 @require_GET

@@ -16,22 +16,18 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from relasi.accounts.decorators import WorkspaceRequest, workspace_view
 from relasi.accounts.permissions import Perm
-from relasi.contacts.forms import apply_errors
 from relasi.core.exceptions import ApplicationError
 from relasi.sales import selectors_settings, services_settings
 from relasi.sales.forms_settings import BankAccountForm, SalesProfileForm, SequenceForm
 from relasi.sales.models import BankAccount
 from relasi.sales.profile import sales_profile_get
+from relasi.web.forms import apply_errors, form_status
 
 _GET_POST = require_http_methods(["GET", "POST"])
 
 
 def _ip(request: WorkspaceRequest) -> str | None:
     return request.META.get("REMOTE_ADDR")
-
-
-def _status(request: WorkspaceRequest) -> int:
-    return 400 if request.method == "POST" else 200
 
 
 # Tax and letterhead ----------------------------------------------------------------------
@@ -64,7 +60,7 @@ def settings_tax_view(request: WorkspaceRequest) -> HttpResponse:
         "qris_merchant": selectors_settings.qris_merchant_of(profile),
         "turnover_warning": selectors_settings.turnover_warning(workspace=request.workspace, profile=profile),
     }
-    return render(request, "sales/settings_tax.html", context, status=_status(request))
+    return render(request, "sales/settings_tax.html", context, status=form_status(request))
 
 
 # Bank accounts ---------------------------------------------------------------------------
@@ -96,7 +92,7 @@ def settings_bank_list_view(request: WorkspaceRequest) -> HttpResponse:
         "form": form,
         "accounts": selectors_settings.bank_account_list(workspace=request.workspace),
     }
-    return render(request, "sales/settings_bank_list.html", context, status=_status(request))
+    return render(request, "sales/settings_bank_list.html", context, status=form_status(request))
 
 
 @_GET_POST
@@ -118,7 +114,7 @@ def settings_bank_edit_view(request: WorkspaceRequest, account_id: int) -> HttpR
         request,
         "sales/settings_bank_form.html",
         {"form": form, "account": account},
-        status=_status(request),
+        status=form_status(request),
     )
 
 
@@ -178,4 +174,4 @@ def settings_sequence_edit_view(request: WorkspaceRequest, series: str) -> HttpR
         "sequence": sequence,
         "label": sequence.get_series_display(),
     }
-    return render(request, "sales/settings_sequence_form.html", context, status=_status(request))
+    return render(request, "sales/settings_sequence_form.html", context, status=form_status(request))
