@@ -97,8 +97,11 @@ def number_allocate(*, workspace: Workspace, series: str, day: date) -> str:
     transaction that saves the document."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("number_allocate must run inside the issuing transaction")
-    sequences_ensure(workspace=workspace)
-    sequence = DocumentSequence.objects.select_for_update().get(workspace=workspace, series=series)
+    locked = DocumentSequence.objects.select_for_update().filter(workspace=workspace, series=series)
+    sequence = locked.first()
+    if sequence is None:  # the workspace's first document of any series
+        sequences_ensure(workspace=workspace)
+        sequence = locked.get()
     # The series row is locked: nobody else can create or bump this period's counter now.
     counter, _created = DocumentCounter.objects.get_or_create(
         sequence=sequence, period=period_key(reset=sequence.reset, day=day)
