@@ -170,3 +170,33 @@ def test_50_concurrent_issues_give_50_consecutive_numbers(
     assert sorted(numbers) == _expected(N_CONCURRENT)  # each exactly once: no gap, no duplicate
     counter = DocumentCounter.objects.get(sequence__workspace=workspace, sequence__series=Series.INVOICE)
     assert counter.last_value == N_CONCURRENT
+
+
+@pytest.mark.django_db
+def test_the_restart_rule_cannot_change_once_numbers_are_issued(
+    profile: SalesProfile, workspace: Workspace, buyer: Contact
+) -> None:
+    numbering.sequence_update(
+        workspace=workspace,
+        series=Series.INVOICE,
+        template="INV/{seq}/{MM}/{YYYY}",
+        padding=4,
+        reset="yearly",
+    )
+    assert issued(workspace, buyer, issue_date=dt.date(2026, 11, 3)).number == "INV/0001/11/2026"
+    # Monthly would start November again at 0001: refused, nothing changed.
+    with pytest.raises(ValidationError) as caught:
+        numbering.sequence_update(
+            workspace=workspace,
+            series=Series.INVOICE,
+            template="INV/{seq}/{MM}/{YYYY}",
+            padding=4,
+            reset=SequenceReset.MONTHLY,
+        )
+    assert "reset" in caught.value.fields
+    assert DocumentSequence.objects.get(workspace=workspace, series=Series.INVOICE).reset == "yearly"
+    # The template may still change; the count goes on.
+    numbering.sequence_update(
+        workspace=workspace, series=Series.INVOICE, template="F/{YYYY}/{seq}", padding=3, reset="yearly"
+    )
+    assert issued(workspace, buyer, issue_date=dt.date(2026, 11, 4)).number == "F/2026/002"

@@ -265,7 +265,7 @@ def test_a_paid_invoice_gets_a_fresh_pdf_with_lunas(
 
 
 @pytest.mark.django_db
-def test_quotation_pdf_is_rendered_on_the_fly(
+def test_quotation_pdf_is_rendered_on_request_and_kept_until_it_changes(
     profile: SalesProfile,
     buyer: Contact,
     owner: User,
@@ -280,6 +280,10 @@ def test_quotation_pdf_is_rendered_on_the_fly(
 
     assert response.status_code == 200
     assert response["Content-Disposition"] == 'inline; filename="PI-0001-I-2025.pdf"'
+    assert render_count == [quotation.pk]  # the reload came from the cache
+    quotation.notes = "Harga termasuk kartu ucapan."
+    quotation.save()  # a change: the next request renders again
+    client.get(pdf_url(quotation))
     assert render_count == [quotation.pk, quotation.pk]
 
 

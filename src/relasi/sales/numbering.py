@@ -135,6 +135,15 @@ def sequence_update(
     with transaction.atomic():
         sequences_ensure(workspace=workspace)
         sequence = DocumentSequence.objects.select_for_update().get(workspace=workspace, series=series)
+        if reset != sequence.reset and sequence.counters.filter(last_value__gt=0).exists():
+            # The counters are per period: a new period shape would start again at 1 and could
+            # repeat a number already issued in the old one.
+            message = _(
+                "Documents of this series are already numbered, so when numbering restarts can no "
+                "longer change (numbers could repeat). Keep the current setting; the template can "
+                "still change."
+            )
+            raise ValidationError(message, fields={"reset": message})
         sequence.template = template
         sequence.padding = padding
         sequence.reset = reset

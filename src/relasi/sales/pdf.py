@@ -27,6 +27,7 @@ from urllib.parse import unquote, urlsplit
 from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.contrib.staticfiles.storage import staticfiles_storage
+from django.core.cache import cache
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
@@ -217,6 +218,29 @@ def pdf_render_later(*, document: CreditNote | Invoice | Receipt, force: bool = 
     )
 
 
+# A quotation's or order's PDF is rendered on request (it is not issued, so not stored). The
+# public link can be opened many times: keep the bytes for a while, keyed on the document's
+# last change and the language, so a change shows at once and a reload costs nothing.
+UNSTORED_PDF_CACHE_SECONDS = 600
+
+
+def _pdf_cached(document: PaperDocument) -> bytes:
+    key = ":".join(
+        (
+            "pdf",
+            type(document).__name__,
+            str(document.pk),
+            document.updated_at.isoformat(),
+            translation.get_language() or "",
+        )
+    )
+    content = cache.get(key)
+    if not isinstance(content, bytes):
+        content = pdf_render(document=document)
+        cache.set(key, content, UNSTORED_PDF_CACHE_SECONDS)
+    return content
+
+
 def pdf_response(*, document: PaperDocument, request: HttpRequest) -> HttpResponse:
     """The PDF for the browser, shown inline. Issued invoices, credit notes and kwitansi are
     served from storage (rendered and stored first when missing or stale); quotations, sales
@@ -228,7 +252,7 @@ def pdf_response(*, document: PaperDocument, request: HttpRequest) -> HttpRespon
         with document.pdf.open("rb") as handle:
             content = handle.read()
     else:
-        content = pdf_render(document=document)
+        content = _pdf_cached(document)
     response = HttpResponse(content, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="{pdf_filename(document)}"'
     response["Content-Length"] = str(len(content))
