@@ -245,3 +245,56 @@ def batched(rows: Iterable[SheetRow], size: int) -> Iterator[list[SheetRow]]:
 def normalise_header(text: str) -> str:
     text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
     return " ".join(re.sub(r"[^0-9a-z]+", " ", text).split())
+
+
+@dataclass(frozen=True)
+class UploadScan:
+    """What an uploaded spreadsheet holds, checked: its format, column names and row count."""
+
+    name: str  # the user's file name, without any folder
+    file_format: str
+    headers: list[str]
+    total_rows: int
+
+
+def upload_scan(
+    uploaded_file: Any, *, max_bytes: int, example_columns: str, no_rows_message: str
+) -> UploadScan:
+    """Check an uploaded CSV/XLSX before anything is stored: size, not empty, a known format, a
+    header row and at least one data row. ``example_columns`` names columns for the message
+    about a missing header row; ``no_rows_message`` says what a row should hold."""
+    name = Path(uploaded_file.name or "").name
+    size = uploaded_file.size or 0
+    if size > max_bytes:
+        raise file_error(
+            _(
+                "The file is %(size)s MB; the limit is %(limit)s MB. Split it into smaller files "
+                "and import them one after another."
+            )
+            % {"size": f"{size / 1_000_000:.1f}", "limit": f"{max_bytes / 1_000_000:.0f}"}
+        )
+    fh = binary_stream(uploaded_file)
+    fh.seek(0)
+    head = fh.read(8192)
+    if not head.strip(b" \t\r\n\xef\xbb\xbf"):
+        raise file_error(
+            _("The file is empty. Choose a CSV or XLSX file with the column names in the first row.")
+        )
+    file_format = detect_format(name=name, head=head)
+    with open_table(fh, file_format) as table:
+        first = next(table, None)
+        headers = headers_from(first or [])
+        if not headers:
+            raise file_error(
+                _(
+                    "The first row is empty. Put the column names (for example %(columns)s) in the "
+                    "first row and upload the file again."
+                )
+                % {"columns": example_columns}
+            )
+        total = sum(1 for _row in data_rows(table, width=len(headers)))
+    if total == 0:
+        raise file_error(no_rows_message)
+    fh.seek(0)
+    uploaded_file.seek(0)
+    return UploadScan(name=name, file_format=file_format, headers=headers, total_rows=total)

@@ -24,7 +24,6 @@ import uuid
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from celery import current_app
@@ -43,12 +42,11 @@ from relasi.contacts.import_files import (
     batched,
     binary_stream,
     data_rows,
-    detect_format,
     file_error,
     file_extension,
     format_of,
-    headers_from,
     open_table,
+    upload_scan,
 )
 from relasi.contacts.import_rows import (
     BASE_TARGETS,
@@ -125,40 +123,13 @@ def import_job_create(*, workspace: Workspace, actor: User, uploaded_file: Uploa
     mapping. Nothing is imported yet. Refuses empty, header-less, unknown and oversized files
     with a message naming the fix."""
     _check_can_import(actor=actor, workspace=workspace)
-    name = Path(uploaded_file.name or "").name
-    size = uploaded_file.size or 0
-    limit = int(settings.RELASI_IMPORT_MAX_BYTES)
-    if size > limit:
-        raise file_error(
-            _(
-                "The file is %(size)s MB; the limit is %(limit)s MB. Split it into smaller files "
-                "and import them one after another."
-            )
-            % {"size": f"{size / 1_000_000:.1f}", "limit": f"{limit / 1_000_000:.0f}"}
-        )
-    fh = binary_stream(uploaded_file)
-    fh.seek(0)
-    head = fh.read(8192)
-    if not head.strip(b" \t\r\n\xef\xbb\xbf"):
-        raise file_error(
-            _("The file is empty. Choose a CSV or XLSX file with the column names in the first row.")
-        )
-    file_format = detect_format(name=name, head=head)
-    with open_table(fh, file_format) as table:
-        first = next(table, None)
-        headers = headers_from(first or [])
-        if not headers:
-            raise file_error(
-                _(
-                    "The first row is empty. Put the column names (for example Nama, No HP, Email) "
-                    "in the first row and upload the file again."
-                )
-            )
-        total = sum(1 for _row in data_rows(table, width=len(headers)))
-    if total == 0:
-        raise file_error(
-            _("The file has column names but no customers under them. Add one customer per row.")
-        )
+    scan = upload_scan(
+        uploaded_file,
+        max_bytes=int(settings.RELASI_IMPORT_MAX_BYTES),
+        example_columns="Nama, No HP, Email",
+        no_rows_message=_("The file has column names but no customers under them. Add one customer per row."),
+    )
+    name, headers, total = scan.name, scan.headers, scan.total_rows
     job = ImportJob(
         workspace=workspace,
         created_by=actor,

@@ -22,7 +22,6 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
-from pathlib import Path
 from typing import IO, Any
 
 from django.conf import settings
@@ -43,11 +42,10 @@ from relasi.contacts.import_files import (
     SheetRow,
     binary_stream,
     data_rows,
-    detect_format,
     file_error,
-    headers_from,
     normalise_header,
     open_table,
+    upload_scan,
 )
 from relasi.core.audit import audit_record
 from relasi.core.exceptions import ValidationError, fields_invalid
@@ -312,43 +310,19 @@ def product_import_suggest(*, headers: list[str]) -> dict[str, str]:
 def product_import_store(*, workspace: Workspace, uploaded_file: UploadedFile[bytes]) -> ImportUpload:
     """Check an uploaded CSV/XLSX (size, format, header row, at least one row, at most
     ``MAX_IMPORT_ROWS``), keep it under a random name and suggest a mapping. Writes no product."""
-    name = Path(uploaded_file.name or "").name
-    size = uploaded_file.size or 0
-    limit = int(settings.RELASI_IMPORT_MAX_BYTES)
-    if size > limit:
-        raise file_error(
-            _("The file is %(size)s MB; the limit is %(limit)s MB. Split it into smaller files.")
-            % {"size": f"{size / 1_000_000:.1f}", "limit": f"{limit / 1_000_000:.0f}"}
-        )
-    fh = binary_stream(uploaded_file)
-    fh.seek(0)
-    head = fh.read(8192)
-    if not head.strip(b" \t\r\n\xef\xbb\xbf"):
-        raise file_error(
-            _("The file is empty. Choose a CSV or XLSX file with the column names in the first row.")
-        )
-    file_format = detect_format(name=name, head=head)
-    with open_table(fh, file_format) as table:
-        first = next(table, None)
-        headers = headers_from(first or [])
-        if not headers:
-            raise file_error(
-                _(
-                    "The first row is empty. Put the column names (for example Kode, Nama, Harga) "
-                    "in the first row."
-                )
-            )
-        total = sum(1 for _row in data_rows(table, width=len(headers)))
-    if total == 0:
-        raise file_error(_("The file has column names but no products under them. Add one product per row."))
+    scan = upload_scan(
+        uploaded_file,
+        max_bytes=int(settings.RELASI_IMPORT_MAX_BYTES),
+        example_columns="Kode, Nama, Harga",
+        no_rows_message=_("The file has column names but no products under them. Add one product per row."),
+    )
+    name, file_format, headers, total = scan.name, scan.file_format, scan.headers, scan.total_rows
     if total > MAX_IMPORT_ROWS:
         raise file_error(
             _("The file has %(n)d rows; import at most %(max)d at a time. Split the file.")
             % {"n": total, "max": MAX_IMPORT_ROWS}
         )
     token = uuid.uuid4().hex
-    fh.seek(0)
-    uploaded_file.seek(0)
     default_storage.save(_stored_name(workspace, token, file_format), uploaded_file)
     return ImportUpload(
         token=token,
