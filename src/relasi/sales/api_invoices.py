@@ -5,7 +5,6 @@ Money in and out is a decimal string (``"1110000.00"``); lists are cursor-pagina
 from __future__ import annotations
 
 import datetime as dt
-import importlib
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
@@ -28,6 +27,7 @@ from relasi.sales.api_schemas import (
     page_of,
 )
 from relasi.sales.models import CreditNote, Invoice, SalesOrder
+from relasi.sales.pdf import pdf_response
 
 invoices_router = Router()
 credit_notes_router = Router()
@@ -272,12 +272,7 @@ def invoice_tax_number_api(request: HttpRequest, invoice_id: int, payload: TaxNu
 
 
 def _pdf(document: Invoice | CreditNote, request: HttpRequest) -> HttpResponse:
-    try:
-        pdf = importlib.import_module("relasi.sales.pdf")
-    except ImportError as error:
-        raise NotFound(_("PDFs are not available."), code="pdf_unavailable") from error
-    response: HttpResponse = pdf.pdf_response(document=document, request=request)
-    return response
+    return pdf_response(document=document, request=request)
 
 
 @invoices_router.get("/{int:invoice_id}/pdf", response={200: None, 404: ErrorOut})

@@ -26,6 +26,7 @@ from django.http import Http404
 
 from relasi.accounts.models import Workspace
 from relasi.core.money import format_number
+from relasi.core.qris import QrisError, qris_svg, qris_with_amount
 from relasi.core.terbilang import terbilang_rupiah
 from relasi.sales.enums import DocumentType, InvoiceStatus, QuotationKind, QuotationStatus
 from relasi.sales.models import (
@@ -106,10 +107,6 @@ def paper_qris_svg(*, profile: SalesProfile, amount: Decimal) -> str | None:
     payload, nothing to pay, above the QRIS limit (R35: show bank transfer instead), or a
     payload the QRIS module rejects (logged, the document still renders)."""
     if not profile.qris_payload or amount <= 0 or amount > profile.qris_limit:
-        return None
-    try:
-        from relasi.core.qris import QrisError, qris_svg, qris_with_amount
-    except ImportError:  # pragma: no cover - the QRIS module is part of the app
         return None
     try:
         return qris_svg(qris_with_amount(profile.qris_payload, amount))

@@ -9,7 +9,6 @@ changed. It is corrected by a credit note or voided with a reason; the number st
 from __future__ import annotations
 
 import datetime as dt
-import importlib
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any
@@ -38,6 +37,7 @@ from relasi.sales.inputs import (
     text_clean,
 )
 from relasi.sales.models import CreditNote, Invoice, Payment, SalesOrder
+from relasi.sales.pdf import pdf_render_later
 from relasi.sales.profile import sales_profile_get
 from relasi.sales.tax import tax_rule_for
 
@@ -57,14 +57,8 @@ def _issued_conflict() -> Conflict:
 
 
 def _render_later(document: Invoice | CreditNote) -> None:
-    """Ask H4's PDF module to render the document after commit, when that module exists."""
-    try:
-        pdf = importlib.import_module("relasi.sales.pdf")
-    except ImportError:
-        return
-    render_later = getattr(pdf, "pdf_render_later", None)
-    if render_later is not None:
-        render_later(document=document)
+    """Render and store the issued document's PDF after commit (a Celery task)."""
+    pdf_render_later(document=document)
 
 
 # Input -----------------------------------------------------------------------------------

@@ -8,7 +8,6 @@ Pajak number and the Coretax export INVOICES_ISSUE.
 from __future__ import annotations
 
 import datetime as dt
-import importlib
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -32,7 +31,9 @@ from relasi.sales.enums import DocumentType, InvoiceStatus, OrderStatus
 from relasi.sales.forms_invoices import CoretaxForm, CreditNoteForm, InvoiceForm, TaxNumberForm, VoidForm
 from relasi.sales.forms_quotations import LineRows, contact_label
 from relasi.sales.models import Invoice, InvoiceLine, SalesOrder
+from relasi.sales.paper import paper_context
 from relasi.sales.profile import sales_profile_get
+from relasi.sales.selectors_settings import turnover_warning
 from relasi.sales.views_common import int_or_none, line_editor_context, lines_form_submit, url_or_none
 from relasi.web.forms import apply_errors, form_status
 
@@ -47,14 +48,6 @@ def _date_or_none(raw: str | None) -> dt.date | None:
     try:
         return dt.date.fromisoformat(raw) if raw else None
     except ValueError:
-        return None
-
-
-def _optional(module: str, name: str) -> Any:
-    """A function of another area, when that area is there (the views work without it)."""
-    try:
-        return getattr(importlib.import_module(module), name, None)
-    except ImportError:
         return None
 
 
@@ -97,7 +90,6 @@ def invoice_list_view(request: WorkspaceRequest) -> HttpResponse:
         return redirect("sales:invoice_list", request.workspace.slug)
     query = request.GET.copy()
     query.pop("cursor", None)
-    turnover_warning = _optional("relasi.sales.selectors_settings", "turnover_warning")
     context: dict[str, Any] = {
         "invoices": page.items,
         "next_cursor": page.next_cursor,
@@ -107,7 +99,7 @@ def invoice_list_view(request: WorkspaceRequest) -> HttpResponse:
         "can_edit": request.membership.can(Perm.SALES_EDIT),
         "can_issue": request.membership.can(Perm.INVOICES_ISSUE),
         "is_pkp": sales_profile_get(workspace=request.workspace).is_pkp,
-        "turnover_warning": turnover_warning(workspace=request.workspace) if turnover_warning else None,
+        "turnover_warning": turnover_warning(workspace=request.workspace),
         "sales_tab": "invoices",
         "today": timezone.localdate(),
     }
@@ -234,10 +226,7 @@ def invoice_detail_view(request: WorkspaceRequest, invoice_id: int) -> HttpRespo
     invoice = _get_invoice(request, invoice_id)
     profile = sales_profile_get(workspace=request.workspace)
     membership = request.membership
-    context: dict[str, Any] = {}
-    paper_context = _optional("relasi.sales.paper", "paper_context")
-    if paper_context is not None:
-        context.update(paper_context(document=invoice))
+    context: dict[str, Any] = paper_context(document=invoice)
     issued_open = invoice.status in (InvoiceStatus.UNPAID, InvoiceStatus.PARTIALLY_PAID, InvoiceStatus.PAID)
     payment_url = url_or_none("sales:payment_create", request.workspace.slug)
     context.update(
@@ -403,10 +392,7 @@ def credit_note_detail_view(request: WorkspaceRequest, credit_note_id: int) -> H
     note = selectors_invoices.credit_note_get(workspace=request.workspace, credit_note_id=credit_note_id)
     if note is None:
         raise Http404(_("Credit note not found."))
-    context: dict[str, Any] = {}
-    paper_context = _optional("relasi.sales.paper", "paper_context")
-    if paper_context is not None:
-        context.update(paper_context(document=note))
+    context: dict[str, Any] = paper_context(document=note)
     context.update(
         {
             "note": note,

@@ -21,7 +21,7 @@ from relasi.sales import selectors_quotations, services_quotations
 from relasi.sales.enums import QuotationStatus
 from relasi.sales.forms_quotations import AcceptForm, DeclineForm
 from relasi.sales.models import Quotation
-from relasi.sales.views_quotations import paper_for
+from relasi.sales.paper import paper_context
 
 
 def _is_member(request: HttpRequest, quotation: Quotation) -> bool:
@@ -50,7 +50,7 @@ def _page(
         "page_error": error,
         "kind_label": services_quotations.kind_label(quotation),
     }
-    context.update(paper_for(quotation))
+    context.update(paper_context(document=quotation))
     response = render(request, "sales/public_quotation.html", context, status=status)
     response["X-Robots-Tag"] = "noindex, nofollow"
     # The token must not leak to other sites; "no-referrer" would also make the browser send

@@ -3,17 +3,17 @@ paper, a PDF link and how to pay. Drafts are never public (404)."""
 
 from __future__ import annotations
 
-import importlib
 from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from relasi.sales import selectors_invoices
 from relasi.sales.enums import InvoiceStatus
+from relasi.sales.paper import paper_context
 from relasi.sales.profile import bank_accounts_active, sales_profile_get
 
 
@@ -22,18 +22,8 @@ def public_invoice_view(request: HttpRequest, token: str) -> HttpResponse:
     invoice = selectors_invoices.invoice_get_public(token=token)
     if invoice is None:
         raise Http404(_("This link is not valid."))
-    context: dict[str, Any] = {}
-    try:
-        paper = importlib.import_module("relasi.sales.paper")
-    except ImportError:
-        paper = None
-    paper_context = getattr(paper, "paper_context", None)
-    if paper_context is not None:
-        context.update(paper_context(document=invoice))
-    try:
-        pdf_url: str | None = reverse("sales:public_pdf", args=[token])
-    except NoReverseMatch:
-        pdf_url = None
+    context: dict[str, Any] = paper_context(document=invoice)
+    pdf_url = reverse("sales:public_pdf", args=[token])
     payable = invoice.status in (InvoiceStatus.UNPAID, InvoiceStatus.PARTIALLY_PAID)
     context.update(
         {

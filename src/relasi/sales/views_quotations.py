@@ -12,8 +12,6 @@ from typing import Any
 from django.contrib import messages
 from django.http import Http404, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render
-from django.template import TemplateDoesNotExist
-from django.template.loader import get_template
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -35,28 +33,12 @@ from relasi.sales.forms_quotations import (
     number_text,
 )
 from relasi.sales.models import Quotation, SalesOrder
+from relasi.sales.paper import paper_context
 from relasi.sales.views_common import int_or_none, line_editor_context, lines_form_submit
 from relasi.web.forms import form_status
 
 PAGE_SIZE = 50
 _GET_POST = require_http_methods(["GET", "POST"])
-
-
-def paper_for(document: Quotation | SalesOrder) -> dict[str, Any]:
-    """The paper's context (``sales.paper.paper_context``) and ``paper_ready``; pages still
-    work, without the paper, while the paper area is not wired in."""
-    try:
-        from relasi.sales.paper import paper_context
-    except ImportError:
-        return {"paper_ready": False}
-    name = "sales/paper/quotation.html" if isinstance(document, Quotation) else "sales/paper/sales_order.html"
-    try:
-        get_template(name)
-    except TemplateDoesNotExist:
-        return {"paper_ready": False}
-    context = paper_context(document=document)
-    context["paper_ready"] = True
-    return context
 
 
 def _get_quotation(request: WorkspaceRequest, quotation_id: int) -> Quotation:
@@ -260,7 +242,7 @@ def quotation_detail_view(request: WorkspaceRequest, quotation_id: int) -> HttpR
         "can_convert": can_edit and status == QuotationStatus.ACCEPTED and order is None,
         "sales_tab": "quotations",
     }
-    context.update(paper_for(quotation))
+    context.update(paper_context(document=quotation))
     return render(request, "sales/quotation_detail.html", context)
 
 
@@ -451,7 +433,7 @@ def order_detail_view(request: WorkspaceRequest, order_id: int) -> HttpResponse:
         "can_invoice": can_edit and order.status == OrderStatus.CONFIRMED,
         "sales_tab": "orders",
     }
-    context.update(paper_for(order))
+    context.update(paper_context(document=order))
     return render(request, "sales/order_detail.html", context)
 
 
