@@ -27,19 +27,29 @@ class Perm(StrEnum):
     SALES_EDIT = "sales.edit"  # products, quotations, orders, draft invoices, deals, activities
     INVOICES_ISSUE = "invoices.issue"  # issue and void invoices, credit notes, Coretax export
     PAYMENTS_RECORD = "payments.record"  # record and cancel payments, issue receipts
+    CONVERSATIONS_VIEW = "conversations.view"  # read inboxes and conversations
+    CONVERSATIONS_REPLY = "conversations.reply"  # reply, add notes, assign, resolve, label
+    INBOXES_MANAGE = "inboxes.manage"  # set up inboxes and channels, templates, quick replies
 
 
 _ALL = frozenset(Perm)
-_READ = frozenset({Perm.CONTACTS_VIEW, Perm.TOKENS_MANAGE, Perm.SALES_VIEW})
+_READ = frozenset({Perm.CONTACTS_VIEW, Perm.TOKENS_MANAGE, Perm.SALES_VIEW, Perm.CONVERSATIONS_VIEW})
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Perm]] = {
     Role.OWNER: _ALL,
     Role.ADMIN: _ALL,
     Role.SALES: _READ
-    | {Perm.CONTACTS_EDIT, Perm.CONTACTS_IMPORT, Perm.CONTACTS_EXPORT, Perm.CONTACTS_MERGE, Perm.SALES_EDIT},
+    | {
+        Perm.CONTACTS_EDIT,
+        Perm.CONTACTS_IMPORT,
+        Perm.CONTACTS_EXPORT,
+        Perm.CONTACTS_MERGE,
+        Perm.SALES_EDIT,
+        Perm.CONVERSATIONS_REPLY,
+    },
     Role.FINANCE: _READ
     | {Perm.CONTACTS_EDIT, Perm.CONTACTS_EXPORT, Perm.SALES_EDIT, Perm.INVOICES_ISSUE, Perm.PAYMENTS_RECORD},
-    Role.AGENT: _READ | {Perm.CONTACTS_EDIT},
+    Role.AGENT: _READ | {Perm.CONTACTS_EDIT, Perm.CONVERSATIONS_REPLY},
     Role.VIEWER: _READ,
 }
 
@@ -67,6 +77,9 @@ PERM_DESCRIPTIONS: dict[Perm, str | Promise] = {
     Perm.SALES_EDIT: _("Create and change products, quotations, orders, draft invoices and deals"),
     Perm.INVOICES_ISSUE: _("Issue and void invoices, issue credit notes, export to Coretax"),
     Perm.PAYMENTS_RECORD: _("Record and cancel payments, issue receipts (kwitansi)"),
+    Perm.CONVERSATIONS_VIEW: _("Read inboxes and conversations"),
+    Perm.CONVERSATIONS_REPLY: _("Reply to customers, add notes, assign, resolve and label conversations"),
+    Perm.INBOXES_MANAGE: _("Set up inboxes and channels, WhatsApp templates and quick replies"),
 }
 
 

@@ -113,6 +113,13 @@ def _register_routers() -> None:
     api.add_router("/v1/receipts", api_payments.receipts_router, tags=["receipts"])
     api.add_router("/v1/deals", api_deals.deals_router, tags=["deals"])
     api.add_router("/v1/activities", api_deals.activities_router, tags=["activities"])
+    from relasi.channels.whatsapp import api as whatsapp_api
+    from relasi.conversations import api as conversations_api
+
+    api.add_router("/v1/inboxes", conversations_api.inboxes_router, tags=["inboxes"])
+    api.add_router("/v1/conversations", conversations_api.conversations_router, tags=["conversations"])
+    api.add_router("/v1/quick-replies", conversations_api.quick_replies_router, tags=["quick replies"])
+    api.add_router("/v1/whatsapp-templates", whatsapp_api.templates_router, tags=["WhatsApp templates"])
 
 
 _register_routers()

@@ -66,6 +66,8 @@ INSTALLED_APPS = [
     "relasi.accounts",
     "relasi.contacts",
     "relasi.sales",
+    "relasi.conversations",
+    "relasi.channels.whatsapp",
     "relasi.web",
 ]
 

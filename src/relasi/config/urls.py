@@ -10,6 +10,7 @@ urlpatterns = [
     path("", include("relasi.accounts.urls_settings")),
     path("", include("relasi.contacts.urls")),
     path("", include("relasi.sales.urls")),
+    path("", include("relasi.conversations.urls")),
     path("", include("relasi.web.urls")),
 ]
 
