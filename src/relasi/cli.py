@@ -10,7 +10,10 @@ def main() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "relasi.config.settings")
     from django.core.management import execute_from_command_line
 
-    execute_from_command_line(["relasi", *sys.argv[1:]])
+    args = sys.argv[1:]
+    if args and args[0] == "fake-whatsapp":  # the documented spelling of ``fake_whatsapp``
+        args[0] = "fake_whatsapp"
+    execute_from_command_line(["relasi", *args])
 
 
 if __name__ == "__main__":

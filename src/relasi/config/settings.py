@@ -210,6 +210,8 @@ CELERY_BEAT_SCHEDULE = {
     # Hourly, so that every time zone (WIB, WITA, WIT) sees offers expire soon after its midnight.
     "sales-quotations-expire": {"task": "sales.quotations_expire", "schedule": crontab(minute=15)},
     "sales-activities-remind-due": {"task": "sales.activities_remind_due", "schedule": 300.0},
+    # WhatsApp events stored but never processed (a worker died): queue them again.
+    "whatsapp-events-sweep": {"task": "whatsapp.events_sweep", "schedule": crontab(minute="*/5")},
 }
 
 # Mail: SMTP when configured, else the in-app outbox the owner reads under Pengaturan.

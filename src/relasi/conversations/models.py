@@ -69,8 +69,9 @@ class Label(WorkspaceScopedModel):
 
 class Conversation(WorkspaceScopedModel):
     """A thread with one contact identity in one inbox. ``last_inbound_at`` opens the WhatsApp
-    24-hour customer-service window; a new customer message reopens a resolved or snoozed
-    conversation."""
+    24-hour customer-service window. A new customer message reopens a pending or snoozed
+    conversation; after one is resolved, the next message starts a new conversation (the
+    history of the contact spans them all)."""
 
     inbox = models.ForeignKey(Inbox, on_delete=models.CASCADE, related_name="conversations")
     contact = models.ForeignKey(

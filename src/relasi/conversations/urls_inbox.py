@@ -1,7 +1,23 @@
-"""URL patterns (filled by the area's author; included by the app's ``urls.py``)."""
+"""The inbox pages under ``/w/<slug>/percakapan/``."""
 
 from __future__ import annotations
 
-from django.urls import URLPattern
+from django.urls import URLPattern, path
 
-urlpatterns: list[URLPattern] = []
+from relasi.conversations import views
+
+P = "w/<slug:slug>/percakapan/"
+C = P + "<int:conversation_id>/"
+
+urlpatterns: list[URLPattern] = [
+    path(P, views.inbox_view, name="inbox"),
+    path(C, views.conversation_view, name="conversation"),
+    path(C + "pesan/", views.messages_poll_view, name="messages_poll"),
+    path(C + "kirim/", views.message_send_view, name="message_send"),
+    path(C + "tugaskan/", views.assign_view, name="assign"),
+    path(C + "selesai/", views.resolve_view, name="resolve"),
+    path(C + "buka/", views.reopen_view, name="reopen"),
+    path(C + "tunda/", views.snooze_view, name="snooze"),
+    path(C + "label/", views.labels_view, name="labels"),
+    path(P + "lampiran/<int:attachment_id>/", views.attachment_view, name="attachment"),
+]

@@ -20,7 +20,7 @@ class Section:
 
 SECTIONS: tuple[Section, ...] = (
     Section("contacts", _("Customers"), "contacts:list", ("/perusahaan/", "/departemen/")),
-    Section("conversations", _("Conversations"), None),
+    Section("conversations", _("Conversations"), "conversations:inbox"),
     Section("sales", pgettext_lazy("navigation", "Sales"), "sales:deal_board", ("/penjualan/",)),
     Section("inventory", _("Stock"), None),
     Section("support", _("Service"), None),

@@ -1,7 +1,11 @@
-"""URL patterns (filled by the area's author; included by the app's ``urls.py``)."""
+"""Channel webhooks under ``/webhooks/`` (names in the ``conversations`` namespace)."""
 
 from __future__ import annotations
 
-from django.urls import URLPattern
+from django.urls import URLPattern, path
 
-urlpatterns: list[URLPattern] = []
+from relasi.channels.whatsapp import webhook
+
+urlpatterns: list[URLPattern] = [
+    path("webhooks/whatsapp/<int:inbox_id>/", webhook.whatsapp_webhook, name="whatsapp_webhook"),
+]

@@ -1,0 +1,281 @@
+"""Settings pages of the inbox: WhatsApp inboxes, quick replies, labels and teams.
+
+Thin views: check the permission (``workspace_view``), parse the form, call one service or
+selector, render.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from relasi.accounts.decorators import WorkspaceRequest, workspace_view
+from relasi.accounts.permissions import Perm
+from relasi.conversations import selectors, services
+from relasi.conversations.forms import LabelForm, QuickReplyForm, TeamForm, WhatsAppInboxForm
+from relasi.conversations.models import Inbox, Label, QuickReply, Team
+from relasi.web.forms import form_status, form_submit
+
+_GET_POST = require_http_methods(["GET", "POST"])
+
+
+def _ip(request: WorkspaceRequest) -> str | None:
+    return request.META.get("REMOTE_ADDR")
+
+
+def webhook_url(inbox: Inbox) -> str:
+    """The absolute callback URL to paste into Meta's webhook settings."""
+    try:
+        path = reverse("conversations:whatsapp_webhook", args=[inbox.pk])
+    except NoReverseMatch:
+        return ""
+    return str(settings.RELASI_BASE_URL).rstrip("/") + path
+
+
+def _inbox(request: WorkspaceRequest, inbox_id: int) -> Inbox:
+    inbox = selectors.inbox_get(workspace=request.workspace, inbox_id=inbox_id)
+    if inbox is None or not hasattr(inbox, "whatsapp_account"):
+        raise Http404(_("Inbox not found."))
+    return inbox
+
+
+@workspace_view(Perm.INBOXES_MANAGE)
+def inbox_list_view(request: WorkspaceRequest) -> HttpResponse:
+    return render(
+        request,
+        "conversations/inbox_list.html",
+        {"inboxes": selectors.inbox_list(workspace=request.workspace)},
+    )
+
+
+@_GET_POST
+@workspace_view(Perm.INBOXES_MANAGE)
+def inbox_create_view(request: WorkspaceRequest) -> HttpResponse:
+    form = WhatsAppInboxForm(
+        request.POST or None,
+        workspace=request.workspace,
+        initial={"verify_token": services.verify_token_generate()},
+    )
+    inbox = form_submit(
+        request,
+        form,
+        lambda: services.inbox_whatsapp_create(
+            workspace=request.workspace, actor=request.user, values=form.values(), ip_address=_ip(request)
+        ),
+    )
+    if inbox is not None:
+        messages.success(
+            request,
+            _("Inbox %(name)s saved. Now paste the webhook address into Meta.") % {"name": inbox.name},
+        )
+        return redirect("conversations:inbox_edit", request.workspace.slug, inbox.pk)
+    return render(
+        request, "conversations/inbox_form.html", {"form": form, "inbox": None}, status=form_status(request)
+    )
+
+
+@_GET_POST
+@workspace_view(Perm.INBOXES_MANAGE)
+def inbox_edit_view(request: WorkspaceRequest, inbox_id: int) -> HttpResponse:
+    inbox = _inbox(request, inbox_id)
+    form = WhatsAppInboxForm(
+        request.POST or None,
+        workspace=request.workspace,
+        inbox=inbox,
+        initial=WhatsAppInboxForm.initial_for(inbox),
+    )
+    saved = form_submit(
+        request,
+        form,
+        lambda: services.inbox_whatsapp_update(
+            inbox=inbox, actor=request.user, values=form.values(), ip_address=_ip(request)
+        ),
+    )
+    if saved is not None:
+        messages.success(request, _("Changes saved."))
+        return redirect("conversations:inbox_edit", request.workspace.slug, inbox.pk)
+    context: dict[str, Any] = {
+        "form": form,
+        "inbox": inbox,
+        "webhook_url": webhook_url(inbox),
+        "verify_token": inbox.whatsapp_account.verify_token,
+    }
+    return render(request, "conversations/inbox_form.html", context, status=form_status(request))
+
+
+@require_POST
+@workspace_view(Perm.INBOXES_MANAGE)
+def inbox_test_view(request: WorkspaceRequest, inbox_id: int) -> HttpResponse:
+    result = services.inbox_test_connection(inbox=_inbox(request, inbox_id))
+    return render(request, "conversations/_connection_result.html", {"result": result})
+
+
+# Quick replies, labels, teams: a list with an "add" form, an edit page and a delete -----
+
+
+@_GET_POST
+@workspace_view(Perm.INBOXES_MANAGE)
+def quick_reply_list_view(request: WorkspaceRequest) -> HttpResponse:
+    form = QuickReplyForm(request.POST or None)
+    created = form_submit(
+        request,
+        form,
+        lambda: services.quick_reply_create(
+            workspace=request.workspace, actor=request.user, values=form.cleaned_data
+        ),
+    )
+    if created is not None:
+        messages.success(request, _("Quick reply /%(s)s saved.") % {"s": created.shortcut})
+        return redirect("conversations:quick_reply_list", request.workspace.slug)
+    context = {"form": form, "items": selectors.quick_reply_list(workspace=request.workspace)}
+    return render(request, "conversations/quick_reply_list.html", context, status=form_status(request))
+
+
+def _quick_reply(request: WorkspaceRequest, item_id: int) -> QuickReply:
+    item = selectors.quick_reply_get(workspace=request.workspace, quick_reply_id=item_id)
+    if item is None:
+        raise Http404(_("Quick reply not found."))
+    return item
+
+
+@_GET_POST
+@workspace_view(Perm.INBOXES_MANAGE)
+def quick_reply_edit_view(request: WorkspaceRequest, item_id: int) -> HttpResponse:
+    item = _quick_reply(request, item_id)
+    form = QuickReplyForm(request.POST or None, initial={"shortcut": item.shortcut, "body": item.body})
+    saved = form_submit(
+        request,
+        form,
+        lambda: services.quick_reply_update(quick_reply=item, actor=request.user, values=form.cleaned_data),
+    )
+    if saved is not None:
+        messages.success(request, _("Changes saved."))
+        return redirect("conversations:quick_reply_list", request.workspace.slug)
+    context = {
+        "form": form,
+        "item": item,
+        "title": _("Edit quick reply"),
+        "back": "conversations:quick_reply_list",
+    }
+    return render(request, "conversations/setup_form.html", context, status=form_status(request))
+
+
+@require_POST
+@workspace_view(Perm.INBOXES_MANAGE)
+def quick_reply_delete_view(request: WorkspaceRequest, item_id: int) -> HttpResponse:
+    services.quick_reply_delete(quick_reply=_quick_reply(request, item_id), actor=request.user)
+    messages.success(request, _("Quick reply deleted."))
+    return redirect("conversations:quick_reply_list", request.workspace.slug)
+
+
+@_GET_POST
+@workspace_view(Perm.INBOXES_MANAGE)
+def label_list_view(request: WorkspaceRequest) -> HttpResponse:
+    form = LabelForm(request.POST or None)
+    created = form_submit(
+        request,
+        form,
+        lambda: services.label_save(
+            workspace=request.workspace, actor=request.user, values=form.cleaned_data
+        ),
+    )
+    if created is not None:
+        messages.success(request, _("Label %(name)s saved.") % {"name": created.name})
+        return redirect("conversations:label_list", request.workspace.slug)
+    context = {"form": form, "items": selectors.label_list(workspace=request.workspace)}
+    return render(request, "conversations/label_list.html", context, status=form_status(request))
+
+
+def _label(request: WorkspaceRequest, item_id: int) -> Label:
+    item = selectors.label_get(workspace=request.workspace, label_id=item_id)
+    if item is None:
+        raise Http404(_("Label not found."))
+    return item
+
+
+@_GET_POST
+@workspace_view(Perm.INBOXES_MANAGE)
+def label_edit_view(request: WorkspaceRequest, item_id: int) -> HttpResponse:
+    item = _label(request, item_id)
+    form = LabelForm(request.POST or None, initial={"name": item.name, "color": item.color})
+    saved = form_submit(
+        request,
+        form,
+        lambda: services.label_save(
+            workspace=request.workspace, actor=request.user, values=form.cleaned_data, label=item
+        ),
+    )
+    if saved is not None:
+        messages.success(request, _("Changes saved."))
+        return redirect("conversations:label_list", request.workspace.slug)
+    context = {"form": form, "item": item, "title": _("Edit label"), "back": "conversations:label_list"}
+    return render(request, "conversations/setup_form.html", context, status=form_status(request))
+
+
+@require_POST
+@workspace_view(Perm.INBOXES_MANAGE)
+def label_delete_view(request: WorkspaceRequest, item_id: int) -> HttpResponse:
+    services.label_delete(label=_label(request, item_id), actor=request.user)
+    messages.success(request, _("Label deleted."))
+    return redirect("conversations:label_list", request.workspace.slug)
+
+
+@_GET_POST
+@workspace_view(Perm.INBOXES_MANAGE)
+def team_list_view(request: WorkspaceRequest) -> HttpResponse:
+    form = TeamForm(request.POST or None, workspace=request.workspace)
+    created = form_submit(
+        request,
+        form,
+        lambda: services.team_save(workspace=request.workspace, actor=request.user, values=form.values()),
+    )
+    if created is not None:
+        messages.success(request, _("Team %(name)s saved.") % {"name": created.name})
+        return redirect("conversations:team_list", request.workspace.slug)
+    context = {"form": form, "items": selectors.team_list(workspace=request.workspace)}
+    return render(request, "conversations/team_list.html", context, status=form_status(request))
+
+
+def _team(request: WorkspaceRequest, item_id: int) -> Team:
+    item = selectors.team_get(workspace=request.workspace, team_id=item_id)
+    if item is None:
+        raise Http404(_("Team not found."))
+    return item
+
+
+@_GET_POST
+@workspace_view(Perm.INBOXES_MANAGE)
+def team_edit_view(request: WorkspaceRequest, item_id: int) -> HttpResponse:
+    item = _team(request, item_id)
+    form = TeamForm(
+        request.POST or None,
+        workspace=request.workspace,
+        initial={"name": item.name, "member_ids": [str(u.pk) for u in item.members.all()]},
+    )
+    saved = form_submit(
+        request,
+        form,
+        lambda: services.team_save(
+            workspace=request.workspace, actor=request.user, values=form.values(), team=item
+        ),
+    )
+    if saved is not None:
+        messages.success(request, _("Changes saved."))
+        return redirect("conversations:team_list", request.workspace.slug)
+    context = {"form": form, "item": item, "title": _("Edit team"), "back": "conversations:team_list"}
+    return render(request, "conversations/setup_form.html", context, status=form_status(request))
+
+
+@require_POST
+@workspace_view(Perm.INBOXES_MANAGE)
+def team_delete_view(request: WorkspaceRequest, item_id: int) -> HttpResponse:
+    services.team_delete(team=_team(request, item_id), actor=request.user)
+    messages.success(request, _("Team deleted."))
+    return redirect("conversations:team_list", request.workspace.slug)

@@ -1,0 +1,59 @@
+"""Fixtures of the channel tests: the fake Graph API served for real from a thread, and a
+tiny server that captures the webhooks it posts."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+
+from relasi.channels.whatsapp.fake import FakeConfig, FakeGraph, serve_in_thread
+
+PHONE_NUMBER_ID = "100000000000001"
+WABA_ID = "200000000000001"
+TOKEN = "fake-token"
+APP_SECRET = "fake-app-secret"
+
+
+@dataclass
+class Capture:
+    """Requests received by the capture server: (headers, body)."""
+
+    url: str = ""
+    requests: list[tuple[dict[str, str], bytes]] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+        body = environ["wsgi.input"].read(length)
+        headers = {k[5:].replace("_", "-").title(): v for k, v in environ.items() if k.startswith("HTTP_")}
+        with self.lock:
+            self.requests.append((headers, body))
+        start_response("200 OK", [("Content-Type", "text/plain")])
+        return [b"ok"]
+
+
+@dataclass
+class FakeGraphHandle:
+    fake: FakeGraph
+    url: str  # server root
+    base_url: str  # what goes into WhatsAppAccount.api_base_url
+    capture: Capture
+
+
+@pytest.fixture
+def fake_graph() -> Iterator[FakeGraphHandle]:
+    capture = Capture()
+    capture_server, capture.url = serve_in_thread(capture)
+    fake = FakeGraph(FakeConfig(webhook_url=capture.url + "/webhook", status_delay=0.0))
+    server, url = serve_in_thread(fake)
+    try:
+        yield FakeGraphHandle(fake=fake, url=url, base_url=url + "/v21.0", capture=capture)
+    finally:
+        server.shutdown()
+        capture_server.shutdown()
+        server.server_close()
+        capture_server.server_close()
