@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
+from django.utils import translation
 
 from relasi.channels.whatsapp.fake import FakeConfig, FakeGraph, serve_in_thread
 
@@ -57,3 +58,10 @@ def fake_graph() -> Iterator[FakeGraphHandle]:
         capture_server.shutdown()
         server.server_close()
         capture_server.server_close()
+
+
+@pytest.fixture(autouse=True)
+def _english_messages() -> Iterator[None]:
+    """Service messages are read in English in these tests (pages follow the user's language)."""
+    with translation.override("en"):
+        yield

@@ -77,7 +77,7 @@ def test_edit_page_shows_webhook_and_token_never_the_secrets(
     assert "verif" in html
     assert "EAAG-token-rahasia" not in html
     assert "app-secret-rahasia" not in html
-    assert "•••• saved" in html
+    assert "•••• tersimpan" in html  # the page is in the user's language, Indonesian
 
 
 def test_secrets_left_blank_are_kept(
@@ -190,4 +190,4 @@ def test_quick_replies_labels_teams_crud(
         == 302
     )
     assert list(Team.objects.get().members.all()) == [owner]
-    assert "Inboxes" in c.get("/w/hero/pengaturan/", headers=EN).content.decode()
+    assert "Kotak masuk" in c.get("/w/hero/pengaturan/", headers=EN).content.decode()

@@ -51,7 +51,7 @@ def test_agent_sees_the_inbox_and_the_conversation(
     assert "kaos merah" in html
     assert "msg-note" in html
     assert f'id="msg-{failed.pk}"' in html
-    assert "24-hour window had closed" in html
+    assert "Jendela 24 jam sudah tertutup" in html
     conv.refresh_from_db()
     assert conv.unread_count == 0
 
