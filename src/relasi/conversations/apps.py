@@ -24,6 +24,11 @@ class ConversationsConfig(AppConfig):
             ),
             ("conversations:label_list", _("Conversation labels"), _("Labels to sort conversations.")),
             ("conversations:team_list", _("Teams"), _("Groups of agents conversations can be assigned to.")),
+            (
+                "conversations:hours",
+                _("Office hours"),
+                _("Opening hours, holidays, greeting and away messages."),
+            ),
         ]
         for url_name, label, description in pages:
             register_settings_page(SettingsPage(url_name, label, description, Perm.INBOXES_MANAGE))

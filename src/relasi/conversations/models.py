@@ -207,3 +207,55 @@ class QuickReply(WorkspaceScopedModel):
 
     def __str__(self) -> str:
         return f"/{self.shortcut}"
+
+
+class HolidayKind(models.TextChoices):
+    NATIONAL = "national", _("National holiday")  # libur nasional (SKB 3 Menteri)
+    CUTI_BERSAMA = "cuti_bersama", _("Collective leave")  # cuti bersama (SKB 3 Menteri)
+    CUSTOM = "custom", _("Own closing day")  # set by the business (stocktaking, company outing…)
+
+
+class OfficeHours(models.Model):
+    """One opening interval of an inbox on a weekday (Monday = 0), in the workspace's time
+    zone. Several rows on one weekday are a split shift (08.00–12.00 and 13.00–17.00). An inbox
+    without rows is always open."""
+
+    inbox = models.ForeignKey(Inbox, on_delete=models.CASCADE, related_name="office_hours")
+    weekday = models.PositiveSmallIntegerField(_("day"))  # 0 = Monday … 6 = Sunday
+    opens = models.TimeField(_("opens"))
+    closes = models.TimeField(_("closes"))
+
+    class Meta:
+        verbose_name = _("office hours")
+        verbose_name_plural = _("office hours")
+        ordering = ("weekday", "opens")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(weekday__gte=0, weekday__lte=6), name="office_hours_weekday_range"
+            ),
+            models.CheckConstraint(
+                condition=Q(opens__lt=models.F("closes")), name="office_hours_opens_first"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.weekday} {self.opens:%H:%M}–{self.closes:%H:%M}"
+
+
+class Holiday(WorkspaceScopedModel):
+    """A day the business may be closed: national holidays and cuti bersama are seeded from
+    ``conversations.holidays_id`` and stay editable; ``is_closed`` = the inboxes are closed."""
+
+    date = models.DateField(_("date"))
+    name = models.CharField(_("name"), max_length=120)
+    kind = models.CharField(_("kind"), max_length=12, choices=HolidayKind.choices, default=HolidayKind.CUSTOM)
+    is_closed = models.BooleanField(_("closed"), default=True)
+
+    class Meta:
+        verbose_name = _("holiday")
+        verbose_name_plural = _("holidays")
+        ordering = ("date",)
+        constraints = [models.UniqueConstraint("workspace", "date", name="holiday_unique_date")]
+
+    def __str__(self) -> str:
+        return f"{self.date} {self.name}"

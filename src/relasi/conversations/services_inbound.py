@@ -30,6 +30,7 @@ from relasi.contacts import events
 from relasi.contacts.enums import Channel, Source
 from relasi.contacts.models import Contact, ContactIdentity
 from relasi.contacts.services import contact_create, identity_address_normalize
+from relasi.conversations.automations import conversation_greet_or_away
 from relasi.conversations.enums import (
     DELIVERY_RANK,
     ConversationStatus,
@@ -225,6 +226,7 @@ def message_receive(
         conversation.snoozed_until = None
         fields += ["status", "snoozed_until"]
     conversation.save(update_fields=fields)
+    conversation_greet_or_away(conversation=conversation, inbound_at=sent_at, inbox=inbox)
     return message, True
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.urls import URLPattern, path
 
 from relasi.conversations import views_inboxes as views
+from relasi.conversations.views_hours import urlpatterns as hours_urlpatterns
 
 P = "w/<slug:slug>/pengaturan/"
 
@@ -24,3 +25,4 @@ urlpatterns: list[URLPattern] = [
     path(P + "tim/<int:item_id>/", views.team_edit_view, name="team_edit"),
     path(P + "tim/<int:item_id>/hapus/", views.team_delete_view, name="team_delete"),
 ]
+urlpatterns += hours_urlpatterns
