@@ -83,6 +83,7 @@ bench: install
 	$(BIN)/python bench/contact_search.py
 	$(BIN)/python bench/invoice_pdf.py
 	$(BIN)/python bench/invoice_issue.py
+	$(BIN)/python bench/webhook_ingest.py
 
 ## Regenerate the translation catalogues after changing user-facing text.
 messages: install
