@@ -196,7 +196,7 @@ def contact_other_conversations(*, conversation: Conversation, limit: int = 10) 
 def contact_sales_summary(*, conversation: Conversation, limit: int = 5) -> dict[str, list[Any]]:
     """Open quotations (sent or accepted) and unpaid invoices of the conversation's contact,
     read-only, for the contact panel."""
-    from relasi.sales.enums import InvoiceStatus, QuotationStatus
+    from relasi.sales.enums import OPEN_INVOICE_STATUSES, QuotationStatus
     from relasi.sales.models import Invoice, Quotation
 
     scope = {"workspace_id": conversation.workspace_id, "contact_id": conversation.contact_id}
@@ -205,11 +205,7 @@ def contact_sales_summary(*, conversation: Conversation, limit: int = 5) -> dict
             **scope, status__in=[QuotationStatus.SENT, QuotationStatus.ACCEPTED]
         ).order_by("-id")[:limit]
     )
-    invoices = list(
-        Invoice.objects.filter(
-            **scope, status__in=[InvoiceStatus.UNPAID, InvoiceStatus.PARTIALLY_PAID]
-        ).order_by("-id")[:limit]
-    )
+    invoices = list(Invoice.objects.filter(**scope, status__in=OPEN_INVOICE_STATUSES).order_by("-id")[:limit])
     return {"quotations": quotations, "invoices": invoices}
 
 

@@ -24,10 +24,10 @@ from relasi.contacts.enums import BuyerType
 from relasi.core.exceptions import Conflict, NotFound, ValidationError, fields_invalid
 from relasi.sales.calculations import LineInput, line_amounts
 from relasi.sales.enums import (
+    ISSUED_INVOICE_STATUSES,
     BuyerDocument,
     DocumentEventKind,
     DocumentType,
-    InvoiceStatus,
     ProductKind,
     TaxInvoiceStatus,
 )
@@ -41,7 +41,6 @@ HEAD_OFFICE = "000000"  # NITKU suffix of a head office (§1.5)
 CHARGE_CODE = "000000"  # DJP code for "other" goods/services, used for shipping and other costs
 CHARGE_UNIT = "UM.0033"  # DJP unit code "Lainnya" (other)
 _DJP_CODE = re.compile(r"^\d{6}$")
-EXPORTABLE = (InvoiceStatus.UNPAID, InvoiceStatus.PARTIALLY_PAID, InvoiceStatus.PAID)
 
 
 def _money(value: Decimal) -> str:
@@ -67,7 +66,7 @@ def buyer_document(invoice: Invoice) -> tuple[str, str, str]:
 def invoice_problems(*, invoice: Invoice, lines: Sequence[InvoiceLine]) -> list[str]:
     """What this invoice lacks for a Faktur Pajak (empty when it can be exported)."""
     problems: list[str] = []
-    if invoice.status not in EXPORTABLE:
+    if invoice.status not in ISSUED_INVOICE_STATUSES:
         problems.append(_("Only issued invoices that are not void can be exported."))
     if not invoice.tax_applied:
         problems.append(_("No PPN was charged on this invoice."))
@@ -297,7 +296,7 @@ def tax_invoice_number_record(*, invoice: Invoice, number: str, actor: User | No
     locked = Invoice.objects.select_for_update(of=("self",)).select_related("contact").get(pk=invoice.pk)
     if not sales_profile_get(workspace=locked.workspace).is_pkp:
         raise Conflict(_("Only a PKP may issue a Faktur Pajak."), code="not_pkp")
-    if locked.status not in EXPORTABLE:
+    if locked.status not in ISSUED_INVOICE_STATUSES:
         raise Conflict(
             _("Only an issued invoice that is not void can get a Faktur Pajak number."), code="invoice_state"
         )

@@ -75,6 +75,12 @@ class InvoiceStatus(models.TextChoices):
     OVERDUE = "overdue", _("Overdue")  # display only, never stored
 
 
+# Issued, with something still owed (overdue when past the due date).
+OPEN_INVOICE_STATUSES = (InvoiceStatus.UNPAID, InvoiceStatus.PARTIALLY_PAID)
+# Issued and not void: what counts as invoiced (turnover, Coretax export).
+ISSUED_INVOICE_STATUSES = (*OPEN_INVOICE_STATUSES, InvoiceStatus.PAID)
+
+
 class TaxInvoiceStatus(models.TextChoices):
     NOT_EXPORTED = "not_exported", _("Not exported")
     EXPORTED = "exported", _("Exported to Coretax")  # XML downloaded, waiting for DJP

@@ -10,7 +10,6 @@ the services refuse, ``save()`` refuses, and on PostgreSQL and SQLite a trigger 
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import ClassVar
 
 from django.conf import settings
 from django.db import models
@@ -21,6 +20,7 @@ from django.utils.translation import pgettext_lazy
 
 from relasi.core.models import TimestampedModel, WorkspaceScopedModel
 from relasi.sales.enums import (
+    OPEN_INVOICE_STATUSES,
     ActivityKind,
     DealStage,
     DepositKind,
@@ -500,10 +500,6 @@ class Invoice(WorkspaceScopedModel, BuyerSnapshot, DocumentTotals):
             models.Index(fields=["workspace", "status", "due_date"], name="invoice_open_by_due"),
         ]
 
-    IMMUTABLE_STATUSES: ClassVar[frozenset[str]] = frozenset(
-        {InvoiceStatus.UNPAID, InvoiceStatus.PARTIALLY_PAID, InvoiceStatus.PAID, InvoiceStatus.VOID}
-    )
-
     def __str__(self) -> str:
         return self.number or str(_("Draft invoice"))
 
@@ -535,10 +531,7 @@ class Invoice(WorkspaceScopedModel, BuyerSnapshot, DocumentTotals):
 
     @property
     def is_overdue(self) -> bool:
-        return (
-            self.status in (InvoiceStatus.UNPAID, InvoiceStatus.PARTIALLY_PAID)
-            and self.due_date < timezone.localdate()
-        )
+        return self.status in OPEN_INVOICE_STATUSES and self.due_date < timezone.localdate()
 
     @property
     def display_status(self) -> str:

@@ -10,11 +10,8 @@ from django.db.models import Q, QuerySet, Sum
 from django.utils import timezone
 
 from relasi.accounts.models import Workspace
-from relasi.sales.enums import DocumentType, InvoiceStatus
+from relasi.sales.enums import ISSUED_INVOICE_STATUSES, OPEN_INVOICE_STATUSES, DocumentType, InvoiceStatus
 from relasi.sales.models import CreditNote, CreditNoteLine, DocumentEvent, Invoice, InvoiceLine, Payment
-
-OPEN_STATUSES = (InvoiceStatus.UNPAID, InvoiceStatus.PARTIALLY_PAID)
-ISSUED_STATUSES = (InvoiceStatus.UNPAID, InvoiceStatus.PARTIALLY_PAID, InvoiceStatus.PAID)
 
 
 @dataclass(frozen=True)
@@ -31,7 +28,7 @@ def invoice_list(*, workspace: Workspace, filters: InvoiceFilters | None = None)
     filters = filters or InvoiceFilters()
     qs = Invoice.objects.filter(workspace=workspace).select_related("contact")
     if filters.status == InvoiceStatus.OVERDUE:
-        qs = qs.filter(status__in=OPEN_STATUSES, due_date__lt=timezone.localdate())
+        qs = qs.filter(status__in=OPEN_INVOICE_STATUSES, due_date__lt=timezone.localdate())
     elif filters.status in InvoiceStatus.values:
         qs = qs.filter(status=filters.status)
     if filters.contact is not None:
@@ -127,7 +124,7 @@ def coretax_candidates(
     *, workspace: Workspace, date_from: dt.date | None, date_to: dt.date | None
 ) -> QuerySet[Invoice]:
     """Issued, non-void invoices with PPN in a period: what may go to Coretax."""
-    qs = Invoice.objects.filter(workspace=workspace, status__in=ISSUED_STATUSES, tax_applied=True)
+    qs = Invoice.objects.filter(workspace=workspace, status__in=ISSUED_INVOICE_STATUSES, tax_applied=True)
     if date_from is not None:
         qs = qs.filter(issue_date__gte=date_from)
     if date_to is not None:

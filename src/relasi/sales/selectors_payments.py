@@ -8,11 +8,16 @@ from datetime import date
 from django.db.models import QuerySet
 
 from relasi.accounts.models import Workspace
-from relasi.sales.enums import DocumentType, InvoiceStatus, QuotationKind, QuotationStatus
+from relasi.sales.enums import (
+    OPEN_INVOICE_STATUSES,
+    DocumentType,
+    InvoiceStatus,
+    QuotationKind,
+    QuotationStatus,
+)
 from relasi.sales.models import BankAccount, DocumentEvent, Invoice, Payment, Quotation, Receipt
 
 CHOICES_SHOWN = 200
-OPEN_INVOICE_STATUSES = (InvoiceStatus.UNPAID, InvoiceStatus.PARTIALLY_PAID)
 # A proforma takes deposits once the buyer has it and until an invoice is made from it.
 DEPOSIT_QUOTATION_STATUSES = (QuotationStatus.SENT, QuotationStatus.ACCEPTED, QuotationStatus.CONVERTED)
 

@@ -32,11 +32,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from relasi.accounts.models import Workspace
-from relasi.sales.enums import InvoiceStatus
+from relasi.sales.enums import OPEN_INVOICE_STATUSES
 from relasi.sales.models import Invoice
 
 ZERO = Decimal("0")
-OPEN_STATUSES = (InvoiceStatus.UNPAID, InvoiceStatus.PARTIALLY_PAID)
 OVERDUE_SHOWN = 200
 
 # (key, label, lowest days past due, highest days past due or None for open-ended)
@@ -93,7 +92,7 @@ def _bucket_sums(today: date) -> dict[str, Any]:
 
 def open_invoices(*, workspace: Workspace) -> QuerySet[Invoice]:
     """Issued invoices with something left to pay."""
-    return Invoice.objects.filter(workspace=workspace, status__in=OPEN_STATUSES).filter(
+    return Invoice.objects.filter(workspace=workspace, status__in=OPEN_INVOICE_STATUSES).filter(
         grand_total__gt=F("amount_credited") + F("amount_paid")
     )
 

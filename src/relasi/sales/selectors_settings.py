@@ -14,13 +14,12 @@ from django.utils import timezone
 from relasi.accounts.models import Workspace
 from relasi.core.qris import QrisError, QrisMerchant, qris_merchant
 from relasi.sales import numbering
-from relasi.sales.enums import InvoiceStatus, Series
+from relasi.sales.enums import ISSUED_INVOICE_STATUSES, Series
 from relasi.sales.models import BankAccount, DocumentSequence, Invoice, SalesProfile
 from relasi.sales.profile import sales_profile_get
 
 TURNOVER_WINDOW_DAYS = 365
 TURNOVER_WARNING_SHARE = Decimal("0.8")  # warn from 80% of the threshold
-TURNOVER_STATUSES = (InvoiceStatus.UNPAID, InvoiceStatus.PARTIALLY_PAID, InvoiceStatus.PAID)
 
 
 @dataclass(frozen=True)
@@ -44,7 +43,7 @@ def invoiced_turnover(*, workspace: Workspace, since: dt.date, until: dt.date) -
         F("grand_total") - F("amount_credited"), output_field=DecimalField(max_digits=18, decimal_places=2)
     )
     total = Invoice.objects.filter(
-        workspace=workspace, status__in=TURNOVER_STATUSES, issue_date__gte=since, issue_date__lte=until
+        workspace=workspace, status__in=ISSUED_INVOICE_STATUSES, issue_date__gte=since, issue_date__lte=until
     ).aggregate(total=Coalesce(Sum(net), Decimal("0"), output_field=DecimalField()))["total"]
     return Decimal(total or 0)
 

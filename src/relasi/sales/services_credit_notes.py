@@ -26,7 +26,8 @@ from relasi.sales.calculations import SEN, LineAmounts, LineInput, TaxRule, line
 from relasi.sales.enums import DocumentEventKind, DocumentType, InvoiceStatus, Series
 from relasi.sales.events import document_event_record
 from relasi.sales.models import CreditNote, CreditNoteLine, Invoice, InvoiceLine
-from relasi.sales.services_invoices import BUYER_FIELDS, _render_later, invoice_balance_refresh
+from relasi.sales.pdf import pdf_render_later
+from relasi.sales.services_invoices import BUYER_FIELDS, invoice_balance_refresh
 from relasi.sales.tax import tax_rules
 
 ZERO = Decimal("0")
@@ -228,7 +229,7 @@ def credit_note_create(
         actor=actor,
         data={"invoice_id": locked.pk, "invoice": locked.number, "reason": note.reason},
     )
-    _render_later(note)
+    pdf_render_later(document=note)
     return note
 
 

@@ -56,11 +56,6 @@ def _issued_conflict() -> Conflict:
     )
 
 
-def _render_later(document: Invoice | CreditNote) -> None:
-    """Render and store the issued document's PDF after commit (a Celery task)."""
-    pdf_render_later(document=document)
-
-
 # Input -----------------------------------------------------------------------------------
 
 
@@ -338,7 +333,7 @@ def invoice_issue(*, invoice: Invoice, actor: User | None) -> Invoice:
     locked.issued_by = actor
     locked.save()
     _event(locked, DocumentEventKind.ISSUED, actor, {"total": str(locked.grand_total)})
-    _render_later(locked)
+    pdf_render_later(document=locked)
     return locked
 
 

@@ -24,11 +24,11 @@ from relasi.accounts.models import User
 from relasi.core.exceptions import Conflict, ValidationError, fields_invalid
 from relasi.core.mail import send_workspace_mail
 from relasi.core.phone import normalize_phone
-from relasi.sales.enums import DocumentEventKind, InvoiceStatus
+from relasi.sales.enums import OPEN_INVOICE_STATUSES, DocumentEventKind, InvoiceStatus
 from relasi.sales.events import document_event_record
 from relasi.sales.models import DocumentEvent, Invoice
 from relasi.sales.profile import sales_profile_get
-from relasi.sales.selectors_receivables import OPEN_STATUSES, workspace_today
+from relasi.sales.selectors_receivables import workspace_today
 from relasi.sales.services_payments import rupiah_text
 
 CHANNEL_EMAIL = "email"
@@ -126,7 +126,7 @@ def invoice_reminder_send(*, invoice: Invoice, actor: User | None, channel: str)
         .select_related("workspace", "contact")
         .get(pk=invoice.pk)
     )
-    if locked.status not in OPEN_STATUSES or locked.balance_due <= 0:
+    if locked.status not in OPEN_INVOICE_STATUSES or locked.balance_due <= 0:
         status = InvoiceStatus(locked.status).label
         raise ValidationError(
             _("Invoice %(number)s is %(status)s; only unpaid invoices get reminders.")

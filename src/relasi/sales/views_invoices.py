@@ -27,7 +27,7 @@ from relasi.contacts.models import Contact
 from relasi.core.exceptions import ApplicationError
 from relasi.core.pagination import paginate_keyset
 from relasi.sales import coretax, selectors_invoices, services_credit_notes, services_invoices
-from relasi.sales.enums import DocumentType, InvoiceStatus, OrderStatus
+from relasi.sales.enums import ISSUED_INVOICE_STATUSES, DocumentType, InvoiceStatus, OrderStatus
 from relasi.sales.forms_invoices import CoretaxForm, CreditNoteForm, InvoiceForm, TaxNumberForm, VoidForm
 from relasi.sales.forms_quotations import LineRows, contact_label
 from relasi.sales.models import Invoice, InvoiceLine, SalesOrder
@@ -227,7 +227,7 @@ def invoice_detail_view(request: WorkspaceRequest, invoice_id: int) -> HttpRespo
     profile = sales_profile_get(workspace=request.workspace)
     membership = request.membership
     context: dict[str, Any] = paper_context(document=invoice)
-    issued_open = invoice.status in (InvoiceStatus.UNPAID, InvoiceStatus.PARTIALLY_PAID, InvoiceStatus.PAID)
+    issued_open = invoice.status in ISSUED_INVOICE_STATUSES
     payment_url = url_or_none("sales:payment_create", request.workspace.slug)
     context.update(
         {

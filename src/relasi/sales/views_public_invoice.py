@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from relasi.sales import selectors_invoices
-from relasi.sales.enums import InvoiceStatus
+from relasi.sales.enums import OPEN_INVOICE_STATUSES
 from relasi.sales.paper import paper_context
 from relasi.sales.profile import bank_accounts_active, sales_profile_get
 
@@ -24,7 +24,7 @@ def public_invoice_view(request: HttpRequest, token: str) -> HttpResponse:
         raise Http404(_("This link is not valid."))
     context: dict[str, Any] = paper_context(document=invoice)
     pdf_url = reverse("sales:public_pdf", args=[token])
-    payable = invoice.status in (InvoiceStatus.UNPAID, InvoiceStatus.PARTIALLY_PAID)
+    payable = invoice.status in OPEN_INVOICE_STATUSES
     context.update(
         {
             "invoice": invoice,
