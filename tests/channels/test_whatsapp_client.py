@@ -38,6 +38,7 @@ def test_unknown_token_is_error_190_not_retryable(fake_graph: FakeGraphHandle) -
 
 def test_throughput_limit_is_130429_retryable_with_retry_after(fake_graph: FakeGraphHandle) -> None:
     fake_graph.fake.config.messages_per_second = 2
+    fake_graph.fake.clock = lambda: 1767225600.5  # all three sends in the same second
     client = GraphClient(fake_graph.base_url, TOKEN)
     client.send_message(PHONE_NUMBER_ID, _text("1"))
     client.send_message(PHONE_NUMBER_ID, _text("2"))
