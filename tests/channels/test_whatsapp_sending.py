@@ -12,13 +12,14 @@ import pytest
 from django.utils import timezone
 
 from relasi.accounts.models import User, Workspace
+from relasi.channels.whatsapp.adapter import window_closes_at
 from relasi.channels.whatsapp.models import WhatsAppAccount, WhatsAppTemplate
 from relasi.channels.whatsapp.sending import MAX_ATTEMPTS, message_deliver
 from relasi.channels.whatsapp.tasks_outbound import deliver_message_task
 from relasi.contacts.models import Contact, ContactIdentity
 from relasi.conversations.enums import ChannelType, DeliveryStatus, MessageKind
 from relasi.conversations.models import Conversation, Inbox, Message
-from relasi.conversations.services_outbound import OutboundFile, message_send, window_closes_at
+from relasi.conversations.services_outbound import OutboundFile, message_send
 from relasi.core.exceptions import Conflict, ValidationError
 from tests.channels.conftest import PHONE_NUMBER_ID, TOKEN, WABA_ID, FakeGraphHandle
 from tests.factories import ContactFactory

@@ -26,11 +26,12 @@ import re
 
 from django.db import transaction
 
-from relasi.conversations.enums import MessageDirection, MessageKind
+from relasi.channels.whatsapp.adapter import window_open
+from relasi.conversations.enums import ChannelType, MessageDirection, MessageKind
 from relasi.conversations.models import Conversation, Inbox, Message
 from relasi.conversations.office_hours import inbox_is_open, next_opening, opening_text
 from relasi.conversations.services import quick_reply_fill
-from relasi.conversations.services_outbound import message_send, window_open
+from relasi.conversations.services_outbound import message_send
 from relasi.core.exceptions import ApplicationError
 
 logger = logging.getLogger(__name__)
@@ -65,7 +66,7 @@ def conversation_greet_or_away(
     inbox = conversation.inbox
     if not inbox.greeting_message.strip() and not inbox.away_message.strip():
         return []
-    if not window_open(conversation):
+    if inbox.channel_type == ChannelType.WHATSAPP and not window_open(conversation):
         return []
     sent: list[Message] = []
     existing = set(

@@ -19,7 +19,7 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
 from relasi.accounts.models import User, Workspace
-from relasi.conversations.enums import ConversationStatus, MessageKind
+from relasi.conversations.enums import ChannelType, ConversationStatus, MessageKind
 from relasi.conversations.models import Attachment, Conversation, Inbox, Label, Message, QuickReply, Team
 from relasi.core.exceptions import ValidationError
 
@@ -269,15 +269,13 @@ def approved_templates(*, conversation: Conversation) -> list[Any]:
 
 
 def window_closes_at(*, conversation: Conversation) -> dt.datetime | None:
-    """When the WhatsApp 24-hour window closes (W2's rule when available; else
-    ``last_inbound_at`` + 24 h). ``None``: no window (never written, or not WhatsApp)."""
-    try:
-        from relasi.conversations.services_outbound import window_closes_at as outbound_window
-    except ImportError:
-        if conversation.last_inbound_at is None:
-            return None
-        return conversation.last_inbound_at + dt.timedelta(hours=24)
-    return outbound_window(conversation)
+    """When the WhatsApp 24-hour window closes. ``None``: no window (the customer never
+    wrote, or the channel has none: e-mail and web chat)."""
+    from relasi.channels.whatsapp.adapter import window_closes_at as whatsapp_window
+
+    if conversation.inbox.channel_type != ChannelType.WHATSAPP:
+        return None
+    return whatsapp_window(conversation)
 
 
 def now() -> dt.datetime:

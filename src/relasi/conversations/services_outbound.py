@@ -1,40 +1,26 @@
-"""Sending a message to the customer of a conversation (channel-neutral; the WhatsApp
-adapter lives in ``channels/whatsapp/sending.py``).
-
-Rule R22 (WhatsApp 24-hour customer-service window): free-form messages (text, media,
-documents, buttons) only while the customer's last message is less than 24 hours old; an
-approved template may always be sent. Sending a template does not reopen the window."""
+"""Sending a message to the customer of a conversation, channel-neutrally: what may be sent
+on which channel and when (the WhatsApp 24-hour window, R22) is the inbox's channel adapter's
+call (``relasi.channels.base``); its delivery too, after commit."""
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 from dataclasses import dataclass
 from typing import Any
 
 from django.core.files.base import ContentFile, File
 from django.db import transaction
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from relasi.accounts.models import User
+from relasi.channels.base import adapter_for
 from relasi.channels.whatsapp.models import WhatsAppTemplate
 from relasi.channels.whatsapp.sending import template_fill, template_placeholder_count
-from relasi.conversations.enums import ChannelType, DeliveryStatus, MessageDirection, MessageKind
+from relasi.conversations.enums import DeliveryStatus, MessageDirection, MessageKind
 from relasi.conversations.models import Attachment, Conversation, Message
-from relasi.core.exceptions import Conflict, ValidationError
+from relasi.core.exceptions import ValidationError
 
-WINDOW = dt.timedelta(hours=24)
-FREE_FORM_KINDS = frozenset(
-    {
-        MessageKind.TEXT,
-        MessageKind.IMAGE,
-        MessageKind.AUDIO,
-        MessageKind.VIDEO,
-        MessageKind.DOCUMENT,
-        MessageKind.INTERACTIVE,
-    }
-)
 FILE_KINDS = frozenset({MessageKind.IMAGE, MessageKind.AUDIO, MessageKind.VIDEO, MessageKind.DOCUMENT})
 TEXT_MAX = 4096
 BUTTONS_MAX = 3
@@ -48,20 +34,6 @@ class OutboundFile:
     content: bytes | File  # type: ignore[type-arg]
     name: str
     mime_type: str
-
-
-def window_closes_at(conversation: Conversation) -> dt.datetime | None:
-    """When the customer-service window closes: 24 h after the customer's last message
-    (``None``: the customer never wrote)."""
-    if conversation.last_inbound_at is None:
-        return None
-    return conversation.last_inbound_at + WINDOW
-
-
-def window_open(conversation: Conversation, now: dt.datetime | None = None) -> bool:
-    """Whether free-form messages may be sent now."""
-    closes = window_closes_at(conversation)
-    return closes is not None and (now or timezone.now()) < closes
 
 
 def _file_bytes(attachment: OutboundFile) -> bytes:
@@ -139,9 +111,10 @@ def message_send(
     """Store an outbound message ``queued`` and hand it to the channel after commit.
 
     ``payload``: ``{"buttons": [{"id", "title"}…]}`` (interactive, up to 3 buttons of at most
-    20 characters) or ``{"variables": {"body": [...], "header": [...]}}`` (template). Free-form
-    kinds are refused with ``Conflict`` once the 24-hour window is closed (nothing stored). The
-    same ``idempotency_key`` returns the message stored the first time."""
+    20 characters) or ``{"variables": {"body": [...], "header": [...]}}`` (template). What the
+    channel refuses now (WhatsApp: a free-form kind once the 24-hour window closed) raises
+    ``Conflict`` or ``ValidationError`` and stores nothing. The same ``idempotency_key`` returns the
+    message stored the first time."""
     payload = dict(payload or {})
     body = (body or "").strip()
     if idempotency_key:
@@ -150,27 +123,13 @@ def message_send(
         ).first()
         if existing is not None:
             return existing
-    inbox = conversation.inbox
-    if (
-        inbox.channel_type != ChannelType.WHATSAPP
-        or not hasattr(inbox, "whatsapp_account")
-        or conversation.identity is None
-    ):
-        raise ValidationError(_("This conversation has no WhatsApp number to send to."))
-    if kind not in FREE_FORM_KINDS | {MessageKind.TEMPLATE}:
+    adapter = adapter_for(conversation.inbox.channel_type)
+    if adapter is None or kind not in adapter.kinds:
         raise ValidationError(
             _("This kind of message cannot be sent."),
             fields={"kind": _("Choose text, a file, buttons or a template.")},
         )
-    if kind in FREE_FORM_KINDS and not window_open(conversation):
-        closes = window_closes_at(conversation)
-        if closes is None:
-            reason = _("The customer has not written to this number yet; send an approved template instead.")
-        else:
-            reason = _("The 24-hour window closed at %(time)s; send an approved template instead.") % {
-                "time": formats.date_format(timezone.localtime(closes), "DATETIME_FORMAT")
-            }
-        raise Conflict(reason, code="window_closed", fields={"kind": reason})
+    adapter.send_check(conversation=conversation, kind=kind)
     stored_payload: dict[str, Any] = {}
     if kind == MessageKind.TEXT and not body:
         raise ValidationError(_("Write a message first."), fields={"body": _("Write a message first.")})
@@ -236,8 +195,6 @@ def message_send(
         fields.append("first_response_at")
     conversation.save(update_fields=fields)
 
-    from relasi.channels.whatsapp.tasks_outbound import deliver_message_task
-
     message_id = message.pk
-    transaction.on_commit(lambda: deliver_message_task.delay(message_id))
+    transaction.on_commit(lambda: adapter.delivery_schedule(message_id=message_id))
     return message
