@@ -68,6 +68,8 @@ INSTALLED_APPS = [
     "relasi.sales",
     "relasi.conversations",
     "relasi.channels.whatsapp",
+    "relasi.channels.email",
+    "relasi.channels.webchat",
     "relasi.web",
 ]
 
