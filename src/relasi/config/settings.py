@@ -225,6 +225,8 @@ EMAIL_HOST_PASSWORD = os.environ.get("RELASI_EMAIL_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("RELASI_EMAIL_TLS", False)
 DEFAULT_FROM_EMAIL = os.environ.get("RELASI_FROM_EMAIL", "Relasi <noreply@relasi.local>")
 RELASI_BASE_URL = os.environ.get("RELASI_BASE_URL", "http://127.0.0.1:8000")
+# The demo's customer simulator (channels/whatsapp/simulator.py); `relasi run` switches it on.
+RELASI_SIMULATOR = env_bool("RELASI_SIMULATOR", False)
 
 # Security.
 SESSION_COOKIE_HTTPONLY = True

@@ -13,6 +13,7 @@ urlpatterns = [
     path("", include("relasi.conversations.urls")),
     path("", include("relasi.channels.email.urls")),
     path("", include("relasi.channels.webchat.urls")),
+    path("", include(("relasi.channels.whatsapp.views_simulator", "whatsapp_simulator"))),
     path("", include("relasi.web.urls")),
 ]
 

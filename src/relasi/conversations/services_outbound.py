@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from relasi.accounts.models import User
 from relasi.channels.base import adapter_for
 from relasi.channels.whatsapp.models import WhatsAppTemplate
-from relasi.channels.whatsapp.sending import template_fill, template_placeholder_count
+from relasi.channels.whatsapp.templating import template_fill, template_placeholder_count
 from relasi.conversations.enums import DeliveryStatus, MessageDirection, MessageKind
 from relasi.conversations.models import Attachment, Conversation, Message
 from relasi.core.exceptions import ValidationError

@@ -13,8 +13,10 @@ It behaves as documented (``/work/shared/reference/whatsapp-cloud-api.md``):
 * ``POST /{phone_number_id}/media``, ``GET /{media_id}`` and its download URL;
   ``GET /{waba_id}/message_templates`` (paged); ``GET /{phone_number_id}``.
 * Control surface (no token): ``POST /_fake/inbound`` (a customer writes; posts a Meta-shaped
-  inbound webhook), ``GET /_fake/state``, ``POST /_fake/config``, ``POST /_fake/fail`` (fail the
-  next sends with an HTTP status / code), ``POST /_fake/window`` and ``POST /_fake/reset``.
+  inbound webhook; ``reply`` taps a button or a list row), ``GET /_fake/chat?wa_id=`` (the
+  customer's side of the chat, for the demo's customer simulator), ``GET /_fake/state``,
+  ``POST /_fake/config``, ``POST /_fake/fail`` (fail the next sends with an HTTP status /
+  code), ``POST /_fake/window`` and ``POST /_fake/reset``.
 """
 
 from __future__ import annotations
@@ -40,6 +42,8 @@ from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 import httpx
 
+from relasi.channels.whatsapp.templating import PLACEHOLDER, template_fill
+
 WINDOW_SECONDS = 24 * 3600
 FREE_FORM_TYPES = frozenset(
     {
@@ -57,7 +61,6 @@ FREE_FORM_TYPES = frozenset(
 )
 MEDIA_TYPES = frozenset({"image", "audio", "video", "document", "sticker"})
 _VERSION = re.compile(r"^v\d+(\.\d+)?$")
-_PLACEHOLDER = re.compile(r"\{\{\s*(\d+)\s*\}\}")
 
 StartResponse = Callable[[str, list[tuple[str, str]]], Any]
 
@@ -193,6 +196,7 @@ class FakeGraph:
     def reset(self) -> None:
         with self.lock:
             self.sent: list[dict[str, Any]] = []  # accepted messages
+            self.received: list[dict[str, Any]] = []  # what customers wrote (``inbound``)
             self.rejected: list[dict[str, Any]] = []  # sends answered with an error
             self.webhooks: list[dict[str, Any]] = []  # posted webhooks and the answer
             self.media: dict[str, dict[str, Any]] = {}
@@ -351,8 +355,13 @@ class FakeGraph:
         phone_number_id: str | None = None,
         media: dict[str, Any] | None = None,
         context_id: str = "",
+        reply: dict[str, Any] | None = None,
     ) -> str:
-        """A customer writes: open their window and post the inbound webhook. Returns the wamid."""
+        """A customer writes: open their window and post the inbound webhook. Returns the wamid.
+
+        ``reply`` = ``{"type": "button_reply" | "list_reply" | "button", "id", "title"}``: the
+        customer tapped a reply button or a list row of an interactive message (``context_id``
+        = that message), or a template's quick-reply button (type ``button``)."""
         pnid = phone_number_id or next(iter(self.config.phone_numbers))
         if pnid not in self.config.phone_numbers:
             raise _bad(f"Unknown phone number id {pnid}")
@@ -373,6 +382,23 @@ class FakeGraph:
             if kind == "document" and media.get("filename"):
                 obj["filename"] = media["filename"]
             message.update({"type": kind, kind: obj})
+        elif reply:
+            reply_type = str(reply.get("type") or "button_reply")
+            reply_id, title = str(reply.get("id") or ""), str(reply.get("title") or "")
+            if not reply_id or not title:
+                raise _bad("A reply needs its 'id' and 'title'")
+            if reply_type == "button":
+                message.update({"type": "button", "button": {"payload": reply_id, "text": title}})
+            elif reply_type in ("button_reply", "list_reply"):
+                answer = {"id": reply_id, "title": title}
+                if reply.get("description"):
+                    answer["description"] = str(reply["description"])
+                message.update(
+                    {"type": "interactive", "interactive": {"type": reply_type, reply_type: answer}}
+                )
+            else:
+                raise _bad(f"Unknown reply type {reply_type}")
+            text = title
         else:
             message.update({"type": "text", "text": {"body": text}})
         if context_id:
@@ -381,9 +407,93 @@ class FakeGraph:
                 "id": context_id,
             }
         self.open_window(pnid, wa_id)
+        with self.lock:
+            self.received.append(
+                {
+                    "wamid": wamid,
+                    "phone_number_id": pnid,
+                    "from": wa_id,
+                    "type": message["type"],
+                    "text": text or str((media or {}).get("caption") or (media or {}).get("filename") or ""),
+                    "at": time.time(),
+                }
+            )
         value = {"contacts": [{"profile": {"name": name or wa_id}, "wa_id": wa_id}], "messages": [message]}
         self._queue_webhook("inbound", value, pnid)
         return wamid
+
+    def chat(self, *, wa_id: str, phone_number_id: str | None = None) -> list[dict[str, Any]]:
+        """The customer's side of the conversation with a business number, oldest first: what
+        they wrote (``direction`` ``in``) and what the business sent them (``out``, with the
+        text a phone would show, its buttons or list rows, and a file's name)."""
+        pnid = phone_number_id or next(iter(self.config.phone_numbers))
+        with self.lock:
+            items = [
+                {"direction": "in", **r}
+                for r in self.received
+                if r["from"] == wa_id and r["phone_number_id"] == pnid
+            ]
+            items += [
+                {"direction": "out", **self._shown(s)}
+                for s in self.sent
+                if s["to"] == wa_id and s["phone_number_id"] == pnid
+            ]
+        return sorted(items, key=lambda item: item["at"])
+
+    def _shown(self, sent: dict[str, Any]) -> dict[str, Any]:
+        """What a phone shows of a message the business sent."""
+        kind, data = sent["type"], sent["payload"]
+        shown: dict[str, Any] = {"wamid": sent["wamid"], "type": kind, "at": sent["at"], "text": ""}
+        content = data.get(kind) or {}
+        if kind == "text":
+            shown["text"] = str(content.get("body") or "")
+        elif kind in MEDIA_TYPES:
+            shown["text"] = str(content.get("caption") or "")
+            shown["file_name"] = str(content.get("filename") or "")
+            shown["media_id"] = str(content.get("id") or "")
+        elif kind == "interactive":
+            shown["text"] = str((content.get("body") or {}).get("text") or "")
+            action = content.get("action") or {}
+            shown["options"] = [
+                {"type": "button_reply", "id": b["reply"]["id"], "title": b["reply"]["title"]}
+                for b in action.get("buttons") or []
+                if isinstance(b, dict) and isinstance(b.get("reply"), dict)
+            ] + [
+                {"type": "list_reply", "id": row.get("id"), "title": row.get("title")}
+                for section in action.get("sections") or []
+                for row in section.get("rows") or []
+            ]
+        elif kind == "template":
+            shown["text"] = self._template_text(content)
+            shown["options"] = [
+                {"type": "button", "id": str(b.get("text")), "title": str(b.get("text"))}
+                for component in self._template(content).get("components", [])
+                if str(component.get("type")).upper() == "BUTTONS"
+                for b in component.get("buttons") or []
+                if str(b.get("type")).upper() == "QUICK_REPLY"
+            ]
+        return shown
+
+    def _template(self, content: dict[str, Any]) -> dict[str, Any]:
+        language = (content.get("language") or {}).get("code")
+        for template in self.config.templates:
+            if template["name"] == content.get("name") and template["language"] == language:
+                return template
+        return {}
+
+    def _template_text(self, content: dict[str, Any]) -> str:
+        """The template's header and body with the sent parameters filled in."""
+        values: dict[str, list[str]] = {}
+        for component in content.get("components") or []:
+            values[str(component.get("type", "")).upper()] = [
+                str(p.get("text", "")) for p in component.get("parameters") or []
+            ]
+        texts = []
+        for component in self._template(content).get("components", []):
+            kind = str(component.get("type", "")).upper()
+            if kind in ("HEADER", "BODY") and component.get("text"):
+                texts.append(template_fill(str(component["text"]), values.get(kind, [])))
+        return "\n\n".join(texts)
 
     # -- media ---------------------------------------------------------------------------
 
@@ -426,7 +536,7 @@ class FakeGraph:
         length = int(environ.get("CONTENT_LENGTH") or 0)
         raw = environ["wsgi.input"].read(length) if length else b""
         if parts and parts[0] == "_fake":
-            return self._control(method, parts[1:], raw)
+            return self._control(method, parts[1:], raw, query)
         if parts and _VERSION.match(parts[0]):
             parts = parts[1:]
         self._check_token(environ)
@@ -624,7 +734,7 @@ class FakeGraph:
         for component in match["components"]:
             kind = str(component.get("type", "")).upper()
             if kind in ("HEADER", "BODY"):
-                expected = len(set(_PLACEHOLDER.findall(str(component.get("text") or ""))))
+                expected = len(set(PLACEHOLDER.findall(str(component.get("text") or ""))))
                 if expected != given.get(kind, 0):
                     raise _bad(
                         "(#132000) Number of parameters does not match the expected number of params",
@@ -696,10 +806,17 @@ class FakeGraph:
             "throughput": {"level": "STANDARD"},
         }
 
-    def _control(self, method: str, parts: list[str], raw: bytes) -> tuple[int, Any, dict[str, str]]:
+    def _control(
+        self, method: str, parts: list[str], raw: bytes, query: dict[str, str]
+    ) -> tuple[int, Any, dict[str, str]]:
         action = parts[0] if parts else ""
         if method == "GET" and action == "state":
             return 200, self.state(), {}
+        if method == "GET" and action == "chat":
+            wa_id = re.sub(r"\D", "", query.get("wa_id", ""))
+            if not wa_id:
+                raise _bad("'wa_id' is required (the customer's number, e.g. 6281234567890)")
+            return 200, {"messages": self.chat(wa_id=wa_id, phone_number_id=query.get("phone_number_id"))}, {}
         if method != "POST":
             raise _Reply(404, _error(100, "Unknown control endpoint"))
         data = self._json(raw)
@@ -714,6 +831,7 @@ class FakeGraph:
                 phone_number_id=data.get("phone_number_id"),
                 media=data.get("media"),
                 context_id=str(data.get("context_id") or ""),
+                reply=data.get("reply"),
             )
             return 200, {"id": wamid}, {}
         if action == "window":

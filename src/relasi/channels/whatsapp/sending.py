@@ -4,7 +4,6 @@ its delivery (pacing, upload, send, retry with backoff, final failure)."""
 from __future__ import annotations
 
 import random
-import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,7 +22,6 @@ BACKOFF_MAX = 300.0
 MEDIA_KINDS = frozenset(
     {MessageKind.IMAGE, MessageKind.AUDIO, MessageKind.VIDEO, MessageKind.DOCUMENT, MessageKind.STICKER}
 )
-_PLACEHOLDER = re.compile(r"\{\{\s*(\d+)\s*\}\}")
 
 
 @dataclass(frozen=True)
@@ -32,24 +30,6 @@ class DeliveryOutcome:
 
     status: str
     retry_in: float | None = None
-
-
-def template_fill(text: str, variables: list[str]) -> str:
-    """``{{1}}``, ``{{2}}``… of a template text replaced by the variables (1-based)."""
-
-    def value(match: re.Match[str]) -> str:
-        index = int(match.group(1)) - 1
-        return variables[index] if 0 <= index < len(variables) else match.group(0)
-
-    return _PLACEHOLDER.sub(value, text)
-
-
-def template_placeholder_count(components: list[dict[str, Any]], kind: str) -> int:
-    """How many distinct ``{{n}}`` the template's HEADER or BODY text holds."""
-    for component in components:
-        if str(component.get("type", "")).upper() == kind:
-            return len(set(_PLACEHOLDER.findall(str(component.get("text") or ""))))
-    return 0
 
 
 def _text_params(values: list[str]) -> list[dict[str, str]]:
