@@ -456,6 +456,36 @@ def conversation_message_send_api(
     return Status(201, message)
 
 
+class DocumentIn(Schema):
+    document_type: str = Field(description="``invoice`` (issued) or ``quotation`` (sent).")
+    document_id: int
+    idempotency_key: str | None = None
+
+
+@conversations_router.post(
+    "/{int:conversation_id}/documents",
+    response={201: MessageOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut},
+    summary="Send an invoice's or a quotation's PDF",
+)
+def conversation_document_send_api(
+    request: HttpRequest, conversation_id: int, payload: DocumentIn
+) -> Status[Message]:
+    """The document's PDF goes to the customer as a document message (the channel's rules
+    apply: on WhatsApp only inside the 24-hour window)."""
+    from relasi.conversations.services_documents import document_send
+
+    workspace, user = api_access(request, Perm.CONVERSATIONS_REPLY)
+    conversation = _conversation_or_404(workspace, conversation_id)
+    message = document_send(
+        conversation=conversation,
+        actor=user,
+        document_type=payload.document_type,
+        document_id=payload.document_id,
+        idempotency_key=payload.idempotency_key,
+    )
+    return Status(201, message)
+
+
 # Quick replies --------------------------------------------------------------------------
 
 

@@ -15,6 +15,7 @@ urlpatterns: list[URLPattern] = [
     path(C + "pesan/", views.messages_poll_view, name="messages_poll"),
     path(C + "kirim/", views.message_send_view, name="message_send"),
     path(C + "tugaskan/", views.assign_view, name="assign"),
+    path(C + "kirim-dokumen/", views.document_send_view, name="document_send"),
     path(C + "selesai/", views.resolve_view, name="resolve"),
     path(C + "buka/", views.reopen_view, name="reopen"),
     path(C + "tunda/", views.snooze_view, name="snooze"),

@@ -278,6 +278,27 @@ def assign_view(request: WorkspaceRequest, conversation_id: int) -> HttpResponse
 
 @require_POST
 @workspace_view(Perm.CONVERSATIONS_REPLY)
+def document_send_view(request: WorkspaceRequest, conversation_id: int) -> HttpResponse:
+    """Send an invoice's or a quotation's PDF from the contact panel."""
+    from relasi.conversations.services_documents import document_send
+
+    conversation = _conversation(request, conversation_id)
+    return _action(
+        request,
+        conversation,
+        lambda: document_send(
+            conversation=conversation,
+            actor=request.user,
+            document_type=request.POST.get("document_type", ""),
+            document_id=_int(request.POST.get("document_id")) or 0,
+            idempotency_key=request.POST.get("idempotency_key") or None,
+        ),
+        _("The PDF is on its way to the customer."),
+    )
+
+
+@require_POST
+@workspace_view(Perm.CONVERSATIONS_REPLY)
 def resolve_view(request: WorkspaceRequest, conversation_id: int) -> HttpResponse:
     conversation = _conversation(request, conversation_id)
     return _action(

@@ -241,18 +241,22 @@ def _pdf_cached(document: PaperDocument) -> bytes:
     return content
 
 
-def pdf_response(*, document: PaperDocument, request: HttpRequest) -> HttpResponse:
-    """The PDF for the browser, shown inline. Issued invoices, credit notes and kwitansi are
-    served from storage (rendered and stored first when missing or stale); quotations, sales
-    orders and draft invoices are rendered on the fly."""
+def pdf_bytes(*, document: PaperDocument) -> bytes:
+    """The document's PDF. Issued invoices, credit notes and kwitansi come from storage
+    (rendered and stored first when missing or stale); quotations, sales orders and draft
+    invoices are rendered on the fly (cached for a while)."""
     if pdf_is_stored_kind(document):
         assert isinstance(document, CreditNote | Invoice | Receipt)
         if not pdf_is_current(document):
             pdf_store(document=document)
         with document.pdf.open("rb") as handle:
-            content = handle.read()
-    else:
-        content = _pdf_cached(document)
+            return bytes(handle.read())
+    return _pdf_cached(document)
+
+
+def pdf_response(*, document: PaperDocument, request: HttpRequest) -> HttpResponse:
+    """The PDF for the browser, shown inline (``pdf_bytes``)."""
+    content = pdf_bytes(document=document)
     response = HttpResponse(content, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="{pdf_filename(document)}"'
     response["Content-Length"] = str(len(content))
