@@ -28,6 +28,8 @@ from relasi.conversations.models import Conversation, Message
 from relasi.core.exceptions import ApplicationError
 
 PAGE_SIZE = 50
+# The composer's emoji picker: what Indonesian shop chats use most (no font or CDN needed).
+EMOJI = tuple("😊😀😁😂🙂😉😍🥰🤗🙏👍👌👏🙌💪🤝✅💖🎉🎁📦🚚💳💰🧾📄📞⏰😅😢🙇⭐👋🤔")  # one code point each
 
 # What a failed WhatsApp message says, by Meta's error code (whatsapp-cloud-api.md).
 ERROR_EXPLAINED = {
@@ -143,6 +145,7 @@ def _conversation_context(request: WorkspaceRequest, conversation: Conversation)
             }
             for q in selectors.quick_reply_list(workspace=request.workspace)[:200]
         ],
+        "emoji": EMOJI,
         "members": selectors.member_list(workspace=request.workspace),
         "teams": selectors.team_list(workspace=request.workspace),
         "other_conversations": selectors.contact_other_conversations(conversation=conversation),
