@@ -7,7 +7,7 @@ UV := $(shell command -v uv 2>/dev/null || echo .uv/bin/uv)
 export RELASI_DATA_DIR ?= $(CURDIR)/var
 
 .PHONY: run test install lint types imports migrations-check pytest pytest-sqlite pytest-postgres \
-        browser-deps pdf-deps bench messages clean
+        browser-deps pdf-deps mail-deps bench messages clean
 
 $(UV):
 	$(PYTHON) -m venv .uv
@@ -17,7 +17,7 @@ $(BIN)/relasi: pyproject.toml uv.lock | $(UV)
 	$(UV) sync --frozen --python $(PYTHON)
 	@touch $@
 
-install: $(BIN)/relasi pdf-deps
+install: $(BIN)/relasi pdf-deps mail-deps
 
 ## Pango, HarfBuzz's subsetter (fast font subsetting: ~50 ms instead of ~400 ms per PDF) and fonts for WeasyPrint (the PDFs of invoices, quotations and kwitansi).
 pdf-deps:
@@ -29,6 +29,19 @@ pdf-deps:
 	    || echo "!! Pango could not be installed: PDFs cannot be rendered !!"; \
 	else \
 	  echo "!! Pango (libpango-1.0-0, libpangoft2-1.0-0) is missing and this is not root: PDFs cannot be rendered !!"; \
+	fi
+
+## Dovecot's IMAP server: the e-mail channel's tests poll a real mailbox (started by the tests
+## on a free port with a throw-away configuration; the system service is not used).
+mail-deps:
+	@if [ -x /usr/sbin/dovecot ]; then :; \
+	elif [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null; then \
+	  echo "Installing Dovecot (IMAP) for the e-mail tests…"; \
+	  (DEBIAN_FRONTEND=noninteractive apt-get install -y -qq dovecot-imapd >/dev/null 2>&1 \
+	    || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq dovecot-imapd >/dev/null)) \
+	    || echo "!! dovecot-imapd could not be installed: the IMAP tests will be SKIPPED !!"; \
+	else \
+	  echo "!! /usr/sbin/dovecot is missing and this is not root: the IMAP tests will be SKIPPED (apt-get install dovecot-imapd) !!"; \
 	fi
 
 ## make run — the embedded all-in-one server with the demo workspace, at http://127.0.0.1:8000
@@ -84,6 +97,7 @@ bench: install
 	$(BIN)/python bench/invoice_pdf.py
 	$(BIN)/python bench/invoice_issue.py
 	$(BIN)/python bench/webhook_ingest.py
+	$(BIN)/python bench/inbox_list.py
 
 ## Regenerate the translation catalogues after changing user-facing text.
 messages: install
