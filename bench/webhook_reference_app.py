@@ -10,8 +10,9 @@ check ``X-Hub-Signature-256`` (HMAC-SHA256 of the raw bytes, constant-time compa
 the body once into a table of the same shape as ``whatsapp_webhookevent``
 (``INSERT … ON CONFLICT (body_sha256) DO NOTHING``, autocommit, one psycopg 3 connection per
 worker process), then answer ``{"ok": true}``. It does not enqueue a job (the subject also
-pushes one Celery message to Redis after commit). ``GET /noop`` answers without touching the
-database: the ceiling of gunicorn plus the load generator on this machine.
+asks for a drain of the account after commit: a Celery message per burst, not per POST).
+``GET /noop`` answers without touching the database: the ceiling of gunicorn plus the load
+generator on this machine.
 
 The secret comes from ``BENCH_REF_SECRET`` in plain text (the subject decrypts it from the
 account row); the table name from ``BENCH_REF_TABLE`` (default ``bench_webhookevent``).

@@ -37,25 +37,39 @@ class WhatsAppAccount(models.Model):
 
 class WebhookEvent(models.Model):
     """A signed POST from Meta exactly as received. Stored once (same bytes, same row: Meta
-    redelivers for up to 7 days), processed after commit by a worker."""
+    redelivers for up to 7 days), processed after commit by a worker.
+
+    A worker drains an account's unprocessed events in order (``inbound.events_drain``): it
+    claims a batch (``claimed_until``, a lease, so concurrent drains never take the same rows
+    and a crashed one's rows come back when the lease ends) and processes it outside any
+    transaction. ``wa_event_pending`` is that queue: only unprocessed rows, by account, in
+    arrival order; ``wa_event_unprocessed`` serves the sweep (the oldest, any account)."""
 
     account = models.ForeignKey(
         WhatsAppAccount, on_delete=models.CASCADE, null=True, blank=True, related_name="events"
     )
     body = models.BinaryField()
     body_sha256 = models.CharField(max_length=64, unique=True)
-    received_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    received_at = models.DateTimeField(auto_now_add=True)
     processed_at = models.DateTimeField(null=True, blank=True)
+    claimed_until = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
     error = models.TextField(blank=True)
 
     class Meta:
         indexes = [
+            # The drain's queue: an account's unprocessed events in arrival order.
+            models.Index(
+                fields=["account", "id"],
+                name="wa_event_pending",
+                condition=models.Q(processed_at__isnull=True),
+            ),
+            # The sweep: the oldest unprocessed events of every account.
             models.Index(
                 fields=["received_at"],
                 name="wa_event_unprocessed",
                 condition=models.Q(processed_at__isnull=True),
-            )
+            ),
         ]
 
     def __str__(self) -> str:
