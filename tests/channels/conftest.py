@@ -65,3 +65,31 @@ def _english_messages() -> Iterator[None]:
     """Service messages are read in English in these tests (pages follow the user's language)."""
     with translation.override("en"):
         yield
+
+
+# E-mail channel: real SMTP (aiosmtpd) and IMAP (Dovecot) servers, see email_servers.py ------
+
+
+@pytest.fixture
+def smtp_server() -> Iterator[Any]:
+    from tests.channels.email_servers import smtp_server_running
+
+    with smtp_server_running() as server:
+        yield server
+
+
+@pytest.fixture
+def smtp_server_auth() -> Iterator[Any]:
+    """An SMTP server that requires AUTH (``email_servers.SMTP_USER`` / ``SMTP_PASSWORD``)."""
+    from tests.channels.email_servers import smtp_server_running
+
+    with smtp_server_running(require_auth=True) as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def dovecot() -> Iterator[Any]:
+    from tests.channels.email_servers import dovecot_running
+
+    with dovecot_running() as server:
+        yield server

@@ -115,12 +115,22 @@ def test_text_inside_the_window_becomes_sent_with_the_wamid(
 
 
 def test_send_is_queued_on_commit(
-    account: WhatsAppAccount, owner: User, django_capture_on_commit_callbacks: object
+    account: WhatsAppAccount,
+    owner: User,
+    django_capture_on_commit_callbacks: object,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    from relasi.channels.whatsapp import tasks_outbound
+
+    queued: list[int] = []
+    monkeypatch.setattr(tasks_outbound.deliver_message_task, "delay", queued.append)
     conversation = _conversation(account, last_inbound=timezone.now())
     with django_capture_on_commit_callbacks() as callbacks:  # type: ignore[operator]
-        message_send(conversation=conversation, actor=owner, kind=MessageKind.TEXT, body="Halo")
-    assert len(callbacks) == 1
+        message = message_send(conversation=conversation, actor=owner, kind=MessageKind.TEXT, body="Halo")
+        assert queued == []  # nothing leaves before the commit
+    for callback in callbacks:
+        callback()
+    assert queued == [message.pk]
 
 
 @pytest.mark.django_db

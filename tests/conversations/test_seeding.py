@@ -4,9 +4,13 @@ quick replies, labels, office hours, holidays and history; running it again adds
 from __future__ import annotations
 
 import datetime as dt
+import io
+from collections.abc import Callable
 
 import pytest
+from django.core.management import CommandError, call_command
 
+from relasi.accounts.enums import Role
 from relasi.accounts.models import User, Workspace
 from relasi.contacts.enums import Channel
 from relasi.contacts.models import Contact, ContactIdentity
@@ -84,3 +88,26 @@ def test_demo_quick_reply_fills_the_customers_first_name(workspace: Workspace, o
     demo_conversations_ensure(workspace=workspace, owner=owner, customers=customers)
     salam = QuickReply.objects.get(workspace=workspace, shortcut="salam")
     assert quick_reply_fill(body=salam.body, contact=customers[1]).startswith("Halo Siti, terima kasih")
+
+
+@pytest.mark.django_db
+def test_the_command_needs_demo_and_the_workspace_and_writes_as_its_first_owner(
+    workspace: Workspace, owner: User, make_member: Callable[..., User], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("RELASI_FAKE_WA_URL", "http://127.0.0.1:8123/v21.0")
+    _customers(workspace)
+    make_member(workspace, Role.OWNER, email="pemilik2@hero.test")
+    make_member(workspace, Role.ADMIN, email="admin@hero.test")
+    with pytest.raises(CommandError, match="--demo"):
+        call_command("seed_conversations", stdout=io.StringIO())
+    with pytest.raises(CommandError, match="relasi seed --demo"):
+        call_command("seed_conversations", demo=True, workspace="tidak-ada", stdout=io.StringIO())
+    assert not Inbox.objects.exists()
+
+    out = io.StringIO()
+    call_command("seed_conversations", demo=True, workspace="hero", stdout=out)
+    inbox = Inbox.objects.get(workspace=workspace)
+    replies = Message.objects.filter(inbox=inbox, direction=MessageDirection.OUTBOUND)
+    assert replies.exists()
+    assert set(replies.values_list("sender_id", flat=True)) == {owner.pk}
+    assert "Demo inbox" in out.getvalue()

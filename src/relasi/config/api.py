@@ -115,11 +115,19 @@ def _register_routers() -> None:
     api.add_router("/v1/activities", api_deals.activities_router, tags=["activities"])
     from relasi.channels.whatsapp import api as whatsapp_api
     from relasi.conversations import api as conversations_api
+    from relasi.conversations import api_reports  # also adds /conversations/{id}/csat, /inboxes/{id}/csat
 
     api.add_router("/v1/inboxes", conversations_api.inboxes_router, tags=["inboxes"])
     api.add_router("/v1/conversations", conversations_api.conversations_router, tags=["conversations"])
     api.add_router("/v1/quick-replies", conversations_api.quick_replies_router, tags=["quick replies"])
+    api.add_router("/v1/reports", api_reports.reports_router, tags=["reports"])
     api.add_router("/v1/whatsapp-templates", whatsapp_api.templates_router, tags=["WhatsApp templates"])
+    from relasi.channels.email.api import email_inboxes_router
+
+    api.add_router("/v1/email-inboxes", email_inboxes_router, tags=["e-mail inboxes"])
+    from relasi.channels.webchat.api import webchat_inboxes_router
+
+    api.add_router("/v1/webchat-inboxes", webchat_inboxes_router, tags=["web-chat inboxes"])
 
 
 _register_routers()

@@ -189,6 +189,15 @@ else:
     }
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 
+# Real-time inbox (relasi/conversations/realtime.py): the websocket is served by uvicorn
+# (relasi.config.asgi). RELASI_REALTIME_URL: empty = the page's own origin (a proxy routes /ws/
+# to uvicorn); "ws://host:port" = a separate port (what `relasi run` sets); "off" = no socket,
+# the inbox polls. RELASI_REALTIME_DB_WATCH: "auto" watches the database for changes made by
+# other processes when the channel layer is in-memory (no Redis); "on"/"off" force it.
+RELASI_REALTIME_URL = os.environ.get("RELASI_REALTIME_URL", "").strip()
+RELASI_REALTIME_DB_WATCH = os.environ.get("RELASI_REALTIME_DB_WATCH", "auto").strip().lower()
+RELASI_REALTIME_WATCH_SECONDS = float(os.environ.get("RELASI_REALTIME_WATCH_SECONDS", "1.5"))
+
 # Background jobs.
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", REDIS_URL or "filesystem://")
 if CELERY_BROKER_URL == "filesystem://":
@@ -214,6 +223,8 @@ CELERY_BEAT_SCHEDULE = {
     "sales-activities-remind-due": {"task": "sales.activities_remind_due", "schedule": 300.0},
     # WhatsApp events stored but never processed (a worker died): queue them again.
     "whatsapp-events-sweep": {"task": "whatsapp.events_sweep", "schedule": crontab(minute="*/5")},
+    # E-mail inboxes: poll each IMAP mailbox (one job per mailbox) and retry unfinished mails.
+    "email-poll-mailboxes": {"task": "email.poll_mailboxes", "schedule": 60.0},
 }
 
 # Mail: SMTP when configured, else the in-app outbox the owner reads under Pengaturan.

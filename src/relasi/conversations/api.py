@@ -6,6 +6,7 @@ write-only: accepted on create/patch, never returned. Lists are cursor-paginated
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 from django.http import HttpRequest
@@ -15,8 +16,10 @@ from ninja import Field, Query, Router, Schema, Status
 from relasi.accounts.api_access import ErrorOut, api_access
 from relasi.accounts.models import Workspace
 from relasi.accounts.permissions import Perm
+from relasi.channels.webchat.schemas import WebChatOut
 from relasi.conversations import selectors, services
 from relasi.conversations.enums import MessageKind
+from relasi.conversations.inbox_settings import InboxCreate, InboxUpdate
 from relasi.conversations.models import Conversation, Inbox, Message, QuickReply
 from relasi.core.exceptions import NotFound, ValidationError
 from relasi.core.pagination import decode_cursor, encode_cursor
@@ -46,7 +49,32 @@ class WhatsAppOut(Schema):
     app_secret_saved: bool
 
 
-class InboxOut(Schema):
+class EmailOut(Schema):
+    """An e-mail inbox's mailbox (``channels/email``); passwords and the webhook secret are
+    write-only: only whether they are saved is shown."""
+
+    address: str
+    display_name: str
+    smtp_host: str
+    smtp_port: int
+    smtp_security: str
+    smtp_username: str
+    smtp_password_saved: bool
+    imap_enabled: bool
+    imap_host: str
+    imap_port: int
+    imap_ssl: bool
+    imap_username: str
+    imap_folder: str
+    imap_password_saved: bool
+    webhook_url: str
+    last_polled_at: dt.datetime | None
+    last_poll_error: str
+
+
+class InboxSettingsOut(Schema):
+    """What every inbox shows, whatever its channel (a channel's output adds its block)."""
+
     id: int
     name: str
     channel_type: str
@@ -54,11 +82,16 @@ class InboxOut(Schema):
     auto_assign: bool
     assignment_capacity: int
     member_ids: list[int]
-    whatsapp: WhatsAppOut | None
 
     @staticmethod
     def resolve_member_ids(obj: Inbox) -> list[int]:
         return sorted(u.pk for u in obj.members.all())
+
+
+class InboxOut(InboxSettingsOut):
+    whatsapp: WhatsAppOut | None
+    email: EmailOut | None = None
+    webchat: WebChatOut | None = None
 
     @staticmethod
     def resolve_whatsapp(obj: Inbox) -> dict[str, Any] | None:
@@ -76,12 +109,35 @@ class InboxOut(Schema):
             "app_secret_saved": bool(account.app_secret),
         }
 
+    @staticmethod
+    def resolve_email(obj: Inbox) -> dict[str, Any] | None:
+        from relasi.channels.email.services import email_account_out
 
-class InboxIn(Schema):
+        account = getattr(obj, "email_account", None)
+        return email_account_out(account) if account is not None else None
+
+    @staticmethod
+    def resolve_webchat(obj: Inbox) -> dict[str, Any] | None:
+        from relasi.channels.webchat.selectors import widget_summary
+
+        widget = getattr(obj, "webchat_widget", None)
+        return widget_summary(widget) if widget is not None else None
+
+
+class InboxSettingsIn(Schema):
+    """What every inbox has, whatever its channel (a channel's input adds its own fields)."""
+
+    name: str | None = None
+    member_ids: list[int] | None = None
+    auto_assign: bool | None = None
+    assignment_capacity: int | None = None
+    is_active: bool | None = None
+
+
+class InboxIn(InboxSettingsIn):
     """A WhatsApp inbox. On create ``name``, ``phone_number_id``, ``business_account_id``,
     ``access_token`` and ``app_secret`` are required; on patch send only what changes."""
 
-    name: str | None = None
     phone_number_id: str | None = None
     business_account_id: str | None = None
     display_phone_number: str | None = None
@@ -91,16 +147,62 @@ class InboxIn(Schema):
     api_base_url: str | None = None
     messages_per_second: int | None = None
     recipient_spacing_seconds: int | None = None
-    member_ids: list[int] | None = None
-    auto_assign: bool | None = None
-    assignment_capacity: int | None = None
-    is_active: bool | None = None
+
+
+def inbox_found(inbox: Inbox | None) -> Inbox:
+    """``inbox``, or 404 when a selector found none (not in this workspace, another channel)."""
+    if inbox is None:
+        raise NotFound(_("Inbox not found."), code="not_found")
+    return inbox
+
+
+def inbox_api_create(
+    request: HttpRequest,
+    payload: InboxSettingsIn,
+    *,
+    create: InboxCreate,
+    get: Callable[[Workspace, int], Inbox],
+) -> Status[Inbox]:
+    """``POST`` of a channel's inboxes: its create service with the fields sent, then the
+    inbox as ``get`` reads it, with 201."""
+    workspace, user = api_access(request, Perm.INBOXES_MANAGE)
+    inbox = create(
+        workspace=workspace,
+        actor=user,
+        values=payload.model_dump(exclude_unset=True),
+        ip_address=_ip(request),
+    )
+    return Status(201, get(workspace, inbox.pk))
+
+
+def inbox_api_update(
+    request: HttpRequest,
+    inbox_id: int,
+    payload: InboxSettingsIn,
+    *,
+    update: InboxUpdate,
+    get: Callable[[Workspace, int], Inbox],
+) -> Inbox:
+    """``PATCH`` of a channel's inbox (``get``: the inbox or an error): its update service with
+    only the fields sent; returns the inbox as ``get`` reads it."""
+    workspace, user = api_access(request, Perm.INBOXES_MANAGE)
+    update(
+        inbox=get(workspace, inbox_id),
+        actor=user,
+        values=payload.model_dump(exclude_unset=True),
+        ip_address=_ip(request),
+    )
+    return get(workspace, inbox_id)
 
 
 def _inbox_or_404(workspace: Workspace, inbox_id: int) -> Inbox:
-    inbox = selectors.inbox_get(workspace=workspace, inbox_id=inbox_id)
-    if inbox is None:
-        raise NotFound(_("Inbox not found."), code="not_found")
+    return inbox_found(selectors.inbox_get(workspace=workspace, inbox_id=inbox_id))
+
+
+def _whatsapp_inbox(workspace: Workspace, inbox_id: int) -> Inbox:
+    inbox = _inbox_or_404(workspace, inbox_id)
+    if not hasattr(inbox, "whatsapp_account"):
+        raise ValidationError(_("Only WhatsApp inboxes can be changed here."))
     return inbox
 
 
@@ -118,28 +220,16 @@ def inbox_get_api(request: HttpRequest, inbox_id: int) -> Inbox:
 
 @inboxes_router.post("", response={201: InboxOut, 400: ErrorOut, 403: ErrorOut})
 def inbox_create_api(request: HttpRequest, payload: InboxIn) -> Status[Inbox]:
-    workspace, user = api_access(request, Perm.INBOXES_MANAGE)
-    inbox = services.inbox_whatsapp_create(
-        workspace=workspace,
-        actor=user,
-        values=payload.model_dump(exclude_unset=True),
-        ip_address=_ip(request),
-    )
-    return Status(201, _inbox_or_404(workspace, inbox.pk))
+    return inbox_api_create(request, payload, create=services.inbox_whatsapp_create, get=_inbox_or_404)
 
 
 @inboxes_router.patch(
     "/{int:inbox_id}", response={200: InboxOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut}
 )
 def inbox_update_api(request: HttpRequest, inbox_id: int, payload: InboxIn) -> Inbox:
-    workspace, user = api_access(request, Perm.INBOXES_MANAGE)
-    inbox = _inbox_or_404(workspace, inbox_id)
-    if not hasattr(inbox, "whatsapp_account"):
-        raise ValidationError(_("Only WhatsApp inboxes can be changed here."))
-    services.inbox_whatsapp_update(
-        inbox=inbox, actor=user, values=payload.model_dump(exclude_unset=True), ip_address=_ip(request)
+    return inbox_api_update(
+        request, inbox_id, payload, update=services.inbox_whatsapp_update, get=_whatsapp_inbox
     )
-    return _inbox_or_404(workspace, inbox_id)
 
 
 # Conversations --------------------------------------------------------------------------

@@ -23,8 +23,61 @@ class SecretInput(forms.PasswordInput):
         super().__init__(attrs=attrs, render_value=False)
 
 
-class WhatsAppInboxForm(forms.Form):
+class InboxForm(forms.Form):
+    """The settings every inbox has, whatever its channel: a channel's form adds its own fields
+    (shown between ``name`` and the agents) and ``channel_initial``; ``inbox`` is the inbox
+    being edited (``None`` on create). ``values()`` is what the channel's set-up service
+    takes."""
+
     name = forms.CharField(label=_("Name"), max_length=120)
+    member_ids = forms.MultipleChoiceField(
+        label=_("Agents"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Nobody chosen: every member may be assigned."),
+    )
+    auto_assign = forms.BooleanField(
+        label=_("Assign new conversations automatically"), required=False, initial=True
+    )
+    assignment_capacity = forms.IntegerField(
+        label=_("Open conversations per agent (0 = no limit)"), initial=0
+    )
+    is_active = forms.BooleanField(label=_("Active"), required=False, initial=True)
+
+    SHARED_LAST = ("member_ids", "auto_assign", "assignment_capacity", "is_active")  # after the channel's
+
+    def __init__(self, *args: Any, workspace: Workspace, inbox: Inbox | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name in self.SHARED_LAST:
+            self.fields[name] = self.fields.pop(name)
+        cast(forms.MultipleChoiceField, self.fields["member_ids"]).choices = [
+            (str(u.pk), str(u)) for u in selectors.member_list(workspace=workspace)
+        ]
+
+    @classmethod
+    def initial_for(cls, inbox: Inbox) -> dict[str, Any]:
+        """The form's values for an existing inbox (an edit page)."""
+        return {
+            "name": inbox.name,
+            **cls.channel_initial(inbox),
+            "member_ids": [str(u.pk) for u in inbox.members.all()],
+            "auto_assign": inbox.auto_assign,
+            "assignment_capacity": inbox.assignment_capacity,
+            "is_active": inbox.is_active,
+        }
+
+    @staticmethod
+    def channel_initial(inbox: Inbox) -> dict[str, Any]:
+        """The channel's own fields of ``initial_for``."""
+        return {}
+
+    def values(self) -> dict[str, Any]:
+        data = dict(self.cleaned_data)
+        data["member_ids"] = [int(x) for x in data.get("member_ids") or []]
+        return data
+
+
+class WhatsAppInboxForm(InboxForm):
     phone_number_id = forms.CharField(label=_("Phone number ID"), max_length=40)
     business_account_id = forms.CharField(label=_("WhatsApp business account ID"), max_length=40)
     display_phone_number = forms.CharField(label=_("Display phone number"), max_length=20, required=False)
@@ -46,37 +99,20 @@ class WhatsAppInboxForm(forms.Form):
     recipient_spacing_seconds = forms.IntegerField(
         label=_("Seconds between messages to one customer"), initial=6
     )
-    member_ids = forms.MultipleChoiceField(
-        label=_("Agents"),
-        required=False,
-        widget=forms.CheckboxSelectMultiple,
-        help_text=_("Nobody chosen: every member may be assigned."),
-    )
-    auto_assign = forms.BooleanField(
-        label=_("Assign new conversations automatically"), required=False, initial=True
-    )
-    assignment_capacity = forms.IntegerField(
-        label=_("Open conversations per agent (0 = no limit)"), initial=0
-    )
-    is_active = forms.BooleanField(label=_("Active"), required=False, initial=True)
 
     def __init__(self, *args: Any, workspace: Workspace, inbox: Inbox | None = None, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
+        super().__init__(*args, workspace=workspace, inbox=inbox, **kwargs)
         saved = inbox is not None
         for name in ("access_token", "app_secret"):
             self.fields[name].widget = SecretInput(saved=saved)
             self.fields[name].required = not saved
             if saved:
                 self.fields[name].help_text = _("Leave blank to keep the saved value.")
-        cast(forms.MultipleChoiceField, self.fields["member_ids"]).choices = [
-            (str(u.pk), str(u)) for u in selectors.member_list(workspace=workspace)
-        ]
 
     @staticmethod
-    def initial_for(inbox: Inbox) -> dict[str, Any]:
+    def channel_initial(inbox: Inbox) -> dict[str, Any]:
         account = inbox.whatsapp_account
         return {
-            "name": inbox.name,
             "phone_number_id": account.phone_number_id,
             "business_account_id": account.business_account_id,
             "display_phone_number": account.display_phone_number,
@@ -84,16 +120,7 @@ class WhatsAppInboxForm(forms.Form):
             "api_base_url": account.api_base_url,
             "messages_per_second": account.messages_per_second,
             "recipient_spacing_seconds": account.recipient_spacing_seconds,
-            "member_ids": [str(u.pk) for u in inbox.members.all()],
-            "auto_assign": inbox.auto_assign,
-            "assignment_capacity": inbox.assignment_capacity,
-            "is_active": inbox.is_active,
         }
-
-    def values(self) -> dict[str, Any]:
-        data = dict(self.cleaned_data)
-        data["member_ids"] = [int(x) for x in data.get("member_ids") or []]
-        return data
 
 
 class QuickReplyForm(forms.Form):

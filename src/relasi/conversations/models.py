@@ -35,6 +35,9 @@ class Inbox(WorkspaceScopedModel):
     members = models.ManyToManyField(
         settings.AUTH_USER_MODEL, blank=True, related_name="inboxes", verbose_name=_("agents")
     )
+    csat_enabled = models.BooleanField(_("ask for a rating (CSAT) after resolving"), default=True)
+    # The approved UTILITY template sent when the WhatsApp window has closed; blank: ``csat_request``.
+    csat_template_name = models.CharField(_("CSAT template"), max_length=512, blank=True)
 
     class Meta:
         verbose_name = _("inbox")
@@ -65,6 +68,12 @@ class Label(WorkspaceScopedModel):
 
     def __str__(self) -> str:
         return self.name
+
+
+class CsatSource(models.TextChoices):
+    WHATSAPP = "whatsapp", _("WhatsApp")  # the customer picked a score in the list or template
+    LINK = "link", _("Survey link")  # the public page /d/survei/<token>/ (e-mail, web chat, template)
+    AGENT = "agent", _("Recorded by staff")  # told by phone or in person, entered by an admin
 
 
 class Conversation(WorkspaceScopedModel):
@@ -102,6 +111,12 @@ class Conversation(WorkspaceScopedModel):
     csat_requested_at = models.DateTimeField(null=True, blank=True)
     csat_score = models.PositiveSmallIntegerField(null=True, blank=True)  # 1–5
     csat_answered_at = models.DateTimeField(null=True, blank=True)
+    csat_comment = models.TextField(blank=True)
+    csat_source = models.CharField(max_length=10, choices=CsatSource.choices, blank=True)
+    # "On the agent": who was assigned when the conversation was resolved (the one rated).
+    csat_agent = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
 
     class Meta:
         verbose_name = _("conversation")
@@ -119,6 +134,19 @@ class Conversation(WorkspaceScopedModel):
                 fields=["workspace", "inbox", "status", "-last_message_at"], name="conv_inbox_recent"
             ),
             models.Index(fields=["contact", "-last_message_at"], name="conv_contact"),
+            # The real-time database watch: what changed in a workspace lately (realtime.py).
+            models.Index(fields=["workspace", "updated_at"], name="conv_updated"),
+            # Reports: conversations opened / resolved / surveyed in a period.
+            models.Index(fields=["workspace", "created_at"], name="conv_report_opened"),
+            models.Index(fields=["workspace", "resolved_at"], name="conv_report_resolved"),
+            models.Index(fields=["workspace", "csat_requested_at"], name="conv_report_csat"),
+            # The sidebar's counts of open conversations (all, mine, unassigned): read from this
+            # small index alone (an index-only scan), not from the table (selectors.conversation_counts).
+            models.Index(
+                fields=["workspace", "assignee"],
+                name="conv_open_counts",
+                condition=Q(status=ConversationStatus.OPEN),
+            ),
         ]
         constraints = [
             models.UniqueConstraint(

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -89,7 +90,9 @@ def conversation_list(
     ``unassigned``, ``all``), status, inbox and label, one keyset page after ``cursor``.
 
     Each row carries ``last_body``, ``last_kind`` and ``last_direction`` (the newest message
-    that is not a note or an activity line). Two queries (+1 for the labels)."""
+    that is not a note or an activity line). Two queries (+1 for the labels), whatever the
+    page's size or depth. A conversation without any message yet (there is one only inside
+    the transaction that stores its first message) would come first."""
     qs = conversation_queryset(workspace=workspace)
     if view == "mine":
         qs = qs.filter(assignee=user)
@@ -108,17 +111,19 @@ def conversation_list(
         qs = qs.filter(labels__id=label_id)
     if cursor:
         at, pk = _decode(cursor)
-        if at is None:
-            qs = qs.filter(last_message_at__isnull=True, id__lt=pk)
+        if at is None:  # still among the conversations without a message (they come first)
+            qs = qs.filter(Q(last_message_at__isnull=True, id__lt=pk) | Q(last_message_at__isnull=False))
         else:
-            qs = qs.filter(
-                Q(last_message_at__lt=at) | Q(last_message_at=at, id__lt=pk) | Q(last_message_at__isnull=True)
-            )
+            # ``last_message_at <= at`` on its own is the index range that starts the page at the
+            # cursor (page 10 reads what page 1 reads); the OR only sorts out ties on ``at``.
+            qs = qs.filter(Q(last_message_at__lte=at) & (Q(last_message_at__lt=at) | Q(id__lt=pk)))
+    # Newest first in the order of the ``conv_*_recent`` indexes (``DESC`` is ``NULLS FIRST`` in
+    # PostgreSQL; said so that SQLite agrees): the page is read from the index, never sorted.
     qs = qs.annotate(
         last_body=_last_message("body"),
         last_kind=_last_message("kind"),
         last_direction=_last_message("direction"),
-    ).order_by(F("last_message_at").desc(nulls_last=True), "-id")
+    ).order_by(F("last_message_at").desc(nulls_first=True), F("id").desc())
     rows: list[Conversation] = list(qs[: limit + 1])
     has_more = len(rows) > limit
     rows = rows[:limit]
@@ -131,11 +136,13 @@ def conversation_get(*, workspace: Workspace, conversation_id: int) -> Conversat
 
 
 def conversation_counts(*, workspace: Workspace, user: User) -> dict[str, int]:
-    """Open conversations per sidebar view (one query, limited to open ones)."""
+    """Open conversations per sidebar view (one query, limited to open ones). It reads only
+    ``workspace`` and ``assignee`` (``COUNT(workspace_id)``, never null, counts rows): the
+    partial index ``conv_open_counts`` answers it without reading the table."""
     row = Conversation.objects.filter(workspace=workspace, status=ConversationStatus.OPEN).aggregate(
-        all=Count("id"),
-        mine=Count("id", filter=Q(assignee=user)),
-        unassigned=Count("id", filter=Q(assignee__isnull=True)),
+        all=Count("workspace"),
+        mine=Count("workspace", filter=Q(assignee=user)),
+        unassigned=Count("workspace", filter=Q(assignee__isnull=True)),
     )
     return {k: int(v or 0) for k, v in row.items()}
 
@@ -168,6 +175,12 @@ def thread_messages(
     newest = list(qs.order_by("-id")[:limit])
     newest.reverse()
     return newest
+
+
+def thread_messages_by_id(*, conversation: Conversation, ids: Iterable[int]) -> list[Message]:
+    """The messages among ``ids`` in the conversation's thread (the contact's history), oldest
+    first: the live update re-reads those whose delivery ticks may have changed."""
+    return list(_thread_qs(conversation).filter(pk__in=list(ids)).order_by("id"))
 
 
 def message_get(*, workspace: Workspace, message_id: int) -> Message | None:
@@ -212,14 +225,18 @@ def contact_sales_summary(*, conversation: Conversation, limit: int = 5) -> dict
 # Set-up lists ---------------------------------------------------------------------------
 
 
+# Each inbox has one channel account; all three are joined so a list costs one query.
+INBOX_CHANNELS = ("whatsapp_account", "email_account", "webchat_widget")
+
+
 def inbox_list(*, workspace: Workspace) -> QuerySet[Inbox]:
-    return Inbox.objects.filter(workspace=workspace).select_related("whatsapp_account").order_by("name")
+    return Inbox.objects.filter(workspace=workspace).select_related(*INBOX_CHANNELS).order_by("name")
 
 
 def inbox_get(*, workspace: Workspace, inbox_id: int) -> Inbox | None:
     return (
         Inbox.objects.filter(workspace=workspace, pk=inbox_id)
-        .select_related("whatsapp_account")
+        .select_related(*INBOX_CHANNELS)
         .prefetch_related("members")
         .first()
     )

@@ -27,22 +27,21 @@ from relasi.conversations.enums import (
     MessageDirection,
     MessageKind,
 )
+from relasi.conversations.inbox_settings import (
+    InboxInput,
+    account_apply,
+    inbox_apply,
+    inbox_audit,
+    inbox_create,
+    inbox_created_changes,
+    member_ids_check,
+)
 from relasi.conversations.models import Conversation, Inbox, Label, Message, QuickReply, Team
-from relasi.core.audit import audit_record, diff, snapshot
+from relasi.conversations.realtime import CONVERSATION_UPDATED, MESSAGE_CREATED, event_publish
 from relasi.core.exceptions import ValidationError, fields_invalid
 from relasi.core.models import AuditAction
 
 SECRET_FIELDS = ("access_token", "app_secret")
-ACCOUNT_FIELDS = (
-    "phone_number_id",
-    "business_account_id",
-    "display_phone_number",
-    "verify_token",
-    "api_base_url",
-    "messages_per_second",
-    "recipient_spacing_seconds",
-)
-INBOX_FIELDS = ("name", "is_active", "auto_assign", "assignment_capacity", "greeting_message", "away_message")
 
 
 def verify_token_generate() -> str:
@@ -62,8 +61,9 @@ def _activity(
     data: dict[str, Any] | None = None,
 ) -> Message:
     """One system line in the thread. Private and never sent (status ``sent`` so no sender
-    ever picks it up as queued)."""
-    return Message.objects.create(
+    ever picks it up as queued). Every action writes one, so this is where the agents' pages
+    are told (``conversation.updated``, after commit)."""
+    line = Message.objects.create(
         workspace_id=conversation.workspace_id,
         inbox_id=conversation.inbox_id,
         conversation=conversation,
@@ -75,6 +75,10 @@ def _activity(
         is_private=True,
         status=DeliveryStatus.SENT,
     )
+    event_publish(
+        workspace_id=conversation.workspace_id, conversation_id=conversation.pk, event=CONVERSATION_UPDATED
+    )
+    return line
 
 
 def _is_member(workspace: Workspace, user_id: int) -> bool:
@@ -221,10 +225,11 @@ def _set_status(
 
 @transaction.atomic
 def conversation_resolve(*, conversation: Conversation, actor: User | None) -> Conversation:
-    """Mark the conversation done. A later customer message reopens it."""
+    """Mark the conversation done. A later customer message reopens it. The customer is
+    asked for a rating after commit (``csat.csat_request_schedule``)."""
     if conversation.status == ConversationStatus.RESOLVED:
         return conversation
-    return _set_status(
+    conv = _set_status(
         conversation,
         actor,
         ConversationStatus.RESOLVED,
@@ -233,6 +238,10 @@ def conversation_resolve(*, conversation: Conversation, actor: User | None) -> C
         resolved_at=timezone.now(),
         snoozed_until=None,
     )
+    from relasi.conversations.csat import csat_request_schedule
+
+    csat_request_schedule(conversation=conv)
+    return conv
 
 
 @transaction.atomic
@@ -310,8 +319,15 @@ def conversation_set_labels(
 def conversation_mark_read(*, conversation: Conversation) -> Conversation:
     """No unread customer messages left (no activity line: reading is not an action)."""
     if conversation.unread_count:
-        Conversation.objects.filter(pk=conversation.pk).update(unread_count=0)
-        conversation.unread_count = 0
+        now = timezone.now()
+        Conversation.objects.filter(pk=conversation.pk).update(unread_count=0, updated_at=now)
+        conversation.unread_count, conversation.updated_at = 0, now
+        event_publish(
+            workspace_id=conversation.workspace_id,
+            conversation_id=conversation.pk,
+            event=CONVERSATION_UPDATED,
+            touch=False,
+        )
     return conversation
 
 
@@ -342,7 +358,7 @@ def note_add(*, conversation: Conversation, author: User, body: str) -> Message:
     text = body.strip()
     if not text:
         raise ValidationError(_("The note is empty."), fields={"body": _("Write the note.")})
-    return Message.objects.create(
+    note = Message.objects.create(
         workspace_id=conversation.workspace_id,
         inbox_id=conversation.inbox_id,
         conversation=conversation,
@@ -354,6 +370,13 @@ def note_add(*, conversation: Conversation, author: User, body: str) -> Message:
         is_private=True,
         status=DeliveryStatus.SENT,
     )
+    event_publish(
+        workspace_id=conversation.workspace_id,
+        conversation_id=conversation.pk,
+        event=MESSAGE_CREATED,
+        message_id=note.pk,
+    )
+    return note
 
 
 # Quick replies --------------------------------------------------------------------------
@@ -462,7 +485,7 @@ def team_save(*, workspace: Workspace, actor: User, values: dict[str, Any], team
     name = _name_check(
         Team, workspace, str(values.get("name", team.name if team else "")), team.pk if team else None
     )
-    member_ids = _member_ids(workspace, values.get("member_ids"))
+    member_ids = member_ids_check(workspace, values.get("member_ids"))
     if team is None:
         team = Team.objects.create(workspace=workspace, name=name)
     else:
@@ -478,71 +501,41 @@ def team_delete(*, team: Team, actor: User) -> None:
     team.delete()
 
 
-def _member_ids(workspace: Workspace, raw: Any) -> list[int] | None:
-    if raw is None:
-        return None
-    try:
-        ids = sorted({int(x) for x in raw})
-    except (TypeError, ValueError):
-        raise fields_invalid({"member_ids": _("Choose members of this workspace.")}) from None
-    known = set(
-        Membership.objects.filter(workspace=workspace, user_id__in=ids).values_list("user_id", flat=True)
-    )
-    if set(ids) - known:
-        raise fields_invalid({"member_ids": _("Choose members of this workspace.")})
-    return ids
-
-
 # WhatsApp inboxes -----------------------------------------------------------------------
 
 
 def _whatsapp_values(
     workspace: Workspace, values: dict[str, Any], inbox: Inbox | None
-) -> tuple[dict[str, Any], dict[str, Any], dict[str, str], list[int] | None]:
+) -> tuple[InboxInput, dict[str, Any], dict[str, str]]:
+    """Check the input of a WhatsApp inbox: ``(inbox input, account fields, secrets given)``;
+    every problem at once as field errors."""
     from relasi.channels.whatsapp.models import GRAPH_API_BASE, WhatsAppAccount
 
-    account = getattr(inbox, "whatsapp_account", None) if inbox else None
-    errors: dict[str, str] = {}
-
-    def current(obj: Any, name: str, default: Any = "") -> Any:
-        if name in values and values[name] is not None:
-            return values[name]
-        return getattr(obj, name) if obj is not None else default
-
-    inbox_vals = {
-        "name": str(current(inbox, "name")).strip(),
-        "is_active": bool(current(inbox, "is_active", True)),
-        "auto_assign": bool(current(inbox, "auto_assign", True)),
-        "assignment_capacity": current(inbox, "assignment_capacity", 0),
-        "greeting_message": str(current(inbox, "greeting_message")),
-        "away_message": str(current(inbox, "away_message")),
-    }
+    given = InboxInput(
+        workspace=workspace,
+        values=values,
+        inbox=inbox,
+        account="whatsapp_account",
+        name_missing=_("Enter a name, e.g. CS WhatsApp."),
+    )
+    current, errors = given.account_value, given.errors
     acc = {
-        "phone_number_id": re.sub(r"\s", "", str(current(account, "phone_number_id"))),
-        "business_account_id": re.sub(r"\s", "", str(current(account, "business_account_id"))),
-        "display_phone_number": str(current(account, "display_phone_number")).strip(),
-        "verify_token": str(current(account, "verify_token")).strip() or verify_token_generate(),
-        "api_base_url": str(current(account, "api_base_url", GRAPH_API_BASE)).strip().rstrip("/")
-        or GRAPH_API_BASE,
-        "messages_per_second": current(account, "messages_per_second", 80),
-        "recipient_spacing_seconds": current(account, "recipient_spacing_seconds", 6),
+        "phone_number_id": re.sub(r"\s", "", str(current("phone_number_id"))),
+        "business_account_id": re.sub(r"\s", "", str(current("business_account_id"))),
+        "display_phone_number": str(current("display_phone_number")).strip(),
+        "verify_token": str(current("verify_token")).strip() or verify_token_generate(),
+        "api_base_url": str(current("api_base_url", GRAPH_API_BASE)).strip().rstrip("/") or GRAPH_API_BASE,
+        "messages_per_second": current("messages_per_second", 80),
+        "recipient_spacing_seconds": current("recipient_spacing_seconds", 6),
     }
     secrets_given = {k: str(values.get(k) or "").strip() for k in SECRET_FIELDS}
-    if not inbox_vals["name"]:
-        errors["name"] = _("Enter a name, e.g. CS WhatsApp.")
-    elif (
-        Inbox.objects.filter(workspace=workspace, name__iexact=inbox_vals["name"])
-        .exclude(pk=inbox.pk if inbox else -1)
-        .exists()
-    ):
-        errors["name"] = _("Another inbox already has this name.")
     if not acc["phone_number_id"].isdigit():
         errors["phone_number_id"] = _(
             "Copy the phone number ID (digits) from Meta's WhatsApp API set-up page."
         )
     elif (
         WhatsAppAccount.objects.filter(phone_number_id=acc["phone_number_id"])
-        .exclude(pk=account.pk if account else -1)
+        .exclude(pk=given.account.pk if given.account else -1)
         .exists()
     ):
         errors["phone_number_id"] = _("This phone number ID is already connected to another inbox.")
@@ -552,31 +545,13 @@ def _whatsapp_values(
         errors["api_base_url"] = _("Enter an address starting with https://, e.g. %(url)s.") % {
             "url": GRAPH_API_BASE
         }
-    for name, low, high in (
-        ("messages_per_second", 1, 1000),
-        ("recipient_spacing_seconds", 0, 3600),
-        ("assignment_capacity", 0, 1000),
-    ):
-        target = inbox_vals if name == "assignment_capacity" else acc
-        try:
-            number = int(target[name])
-        except (TypeError, ValueError):
-            number = -1
-        if not low <= number <= high:
-            errors[name] = _("Enter a whole number from %(low)s to %(high)s.") % {"low": low, "high": high}
-        else:
-            target[name] = number
+    given.whole_number(acc, "messages_per_second", 1, 1000)
+    given.whole_number(acc, "recipient_spacing_seconds", 0, 3600)
     for name in SECRET_FIELDS:
-        if not secrets_given[name] and account is None:
+        if not secrets_given[name] and given.account is None:
             errors[name] = _("Paste the value from Meta; it is stored encrypted.")
-    try:
-        member_ids = _member_ids(workspace, values.get("member_ids"))
-    except ValidationError as error:
-        errors.update({k: str(v) for k, v in error.fields.items()})
-        member_ids = None
-    if errors:
-        raise fields_invalid(errors)
-    return inbox_vals, acc, {k: v for k, v in secrets_given.items() if v}, member_ids
+    given.raise_errors()
+    return given, acc, {k: v for k, v in secrets_given.items() if v}
 
 
 @transaction.atomic
@@ -587,17 +562,14 @@ def inbox_whatsapp_create(
     required and stored encrypted; a verify token is generated when none is given."""
     from relasi.channels.whatsapp.models import WhatsAppAccount
 
-    inbox_vals, acc, secret_vals, member_ids = _whatsapp_values(workspace, values, None)
-    inbox = Inbox.objects.create(workspace=workspace, channel_type=ChannelType.WHATSAPP, **inbox_vals)
+    checked, acc, secret_vals = _whatsapp_values(workspace, values, None)
+    inbox = inbox_create(workspace=workspace, channel_type=ChannelType.WHATSAPP, checked=checked)
     WhatsAppAccount.objects.create(inbox=inbox, **acc, **secret_vals)
-    if member_ids is not None:
-        inbox.members.set(member_ids)
-    audit_record(
+    inbox_audit(
         action=AuditAction.CREATE,
         actor=actor,
-        workspace=workspace,
-        instance=inbox,
-        changes={**inbox_vals, **acc, "verify_token": "•", "member_ids": member_ids or []},
+        inbox=inbox,
+        changes={**inbox_created_changes(checked), **acc, "verify_token": "•"},
         ip_address=ip_address,
     )
     return inbox
@@ -608,34 +580,13 @@ def inbox_whatsapp_update(
     *, inbox: Inbox, actor: User, values: dict[str, Any], ip_address: str | None = None
 ) -> Inbox:
     """Change a WhatsApp inbox. A secret left blank keeps the stored one; the audit says only
-    that a secret changed, never its value."""
-    account = inbox.whatsapp_account
-    before = {**snapshot(inbox, INBOX_FIELDS), **snapshot(account, ACCOUNT_FIELDS)}
-    before_members = sorted(inbox.members.values_list("id", flat=True))
-    inbox_vals, acc, secret_vals, member_ids = _whatsapp_values(inbox.workspace, values, inbox)
-    for name, value in inbox_vals.items():
-        setattr(inbox, name, value)
-    inbox.save()
-    for name, value in {**acc, **secret_vals}.items():
-        setattr(account, name, value)
-    account.save()
-    changes: dict[str, Any] = diff(before, {**inbox_vals, **acc})
+    that a secret changed, never its value (nor the verify token's)."""
+    checked, acc, secret_vals = _whatsapp_values(inbox.workspace, values, inbox)
+    changes = inbox_apply(inbox=inbox, checked=checked)
+    changes.update(account_apply(inbox.whatsapp_account, acc, secret_vals))
     if "verify_token" in changes:
         changes["verify_token"] = ["•", "•"]
-    for name in secret_vals:
-        changes[name] = "changed"
-    if member_ids is not None and member_ids != before_members:
-        inbox.members.set(member_ids)
-        changes["member_ids"] = [before_members, member_ids]
-    if changes:
-        audit_record(
-            action=AuditAction.UPDATE,
-            actor=actor,
-            workspace=inbox.workspace,
-            instance=inbox,
-            changes=changes,
-            ip_address=ip_address,
-        )
+    inbox_audit(action=AuditAction.UPDATE, actor=actor, inbox=inbox, changes=changes, ip_address=ip_address)
     return inbox
 
 

@@ -38,6 +38,7 @@ from relasi.conversations.enums import (
     MessageDirection,
 )
 from relasi.conversations.models import Conversation, Inbox, Message
+from relasi.conversations.realtime import MESSAGE_CREATED, MESSAGE_UPDATED, event_publish
 from relasi.conversations.services import conversation_auto_assign
 from relasi.core.exceptions import ValidationError
 from relasi.core.phone import format_phone_national, normalize_phone
@@ -173,6 +174,41 @@ def conversation_for_identity(
         return found, False
 
 
+def inbound_message_store(
+    *,
+    inbox: Inbox,
+    conversation: Conversation,
+    external_id: str,
+    kind: str,
+    body: str,
+    payload: dict[str, Any],
+    sent_at: datetime,
+    reply_to: Message | None = None,
+) -> tuple[Message, bool]:
+    """The customer message row, stored once per ``(inbox, external_id)``: ``(message,
+    created)``; a concurrent insert of the same message reads the winner's row. Nothing else
+    changes: the caller moves the conversation forward (``message_receive``)."""
+    try:
+        with transaction.atomic():
+            return Message.objects.get_or_create(
+                inbox=inbox,
+                external_id=external_id,
+                defaults={
+                    "workspace_id": inbox.workspace_id,
+                    "conversation": conversation,
+                    "direction": MessageDirection.INBOUND,
+                    "kind": kind,
+                    "body": body,
+                    "payload": payload,
+                    "reply_to": reply_to,
+                    "status": DeliveryStatus.RECEIVED,
+                    "sent_at": sent_at,
+                },
+            )
+    except IntegrityError:
+        return Message.objects.get(inbox=inbox, external_id=external_id), False
+
+
 @transaction.atomic
 def message_receive(
     *,
@@ -195,25 +231,16 @@ def message_receive(
     reply_to = None
     if reply_to_external_id:
         reply_to = Message.objects.filter(inbox=inbox, external_id=reply_to_external_id).first()
-    try:
-        with transaction.atomic():
-            message, created = Message.objects.get_or_create(
-                inbox=inbox,
-                external_id=external_id,
-                defaults={
-                    "workspace_id": inbox.workspace_id,
-                    "conversation": conversation,
-                    "direction": MessageDirection.INBOUND,
-                    "kind": kind,
-                    "body": body,
-                    "payload": payload,
-                    "reply_to": reply_to,
-                    "status": DeliveryStatus.RECEIVED,
-                    "sent_at": sent_at,
-                },
-            )
-    except IntegrityError:
-        return Message.objects.get(inbox=inbox, external_id=external_id), False
+    message, created = inbound_message_store(
+        inbox=inbox,
+        conversation=conversation,
+        external_id=external_id,
+        kind=kind,
+        body=body,
+        payload=payload,
+        sent_at=sent_at,
+        reply_to=reply_to,
+    )
     if not created:
         return message, False
     conversation = Conversation.objects.select_for_update().get(pk=conversation.pk)
@@ -226,6 +253,13 @@ def message_receive(
         conversation.snoozed_until = None
         fields += ["status", "snoozed_until"]
     conversation.save(update_fields=fields)
+    event_publish(
+        workspace_id=conversation.workspace_id,
+        conversation_id=conversation.pk,
+        event=MESSAGE_CREATED,
+        message_id=message.pk,
+        touch=False,
+    )
     conversation_greet_or_away(conversation=conversation, inbound_at=sent_at, inbox=inbox)
     return message, True
 
@@ -289,4 +323,10 @@ def message_status_apply(
             fields += ["error_code", "error_title", "error_detail"]
     if fields:
         message.save(update_fields=fields)
+        event_publish(
+            workspace_id=message.workspace_id,
+            conversation_id=message.conversation_id,
+            event=MESSAGE_UPDATED,
+            message_id=message.pk,
+        )
     return message

@@ -19,12 +19,22 @@ from relasi.channels.whatsapp.models import WhatsAppTemplate
 from relasi.channels.whatsapp.templating import template_fill, template_placeholder_count
 from relasi.conversations.enums import DeliveryStatus, MessageDirection, MessageKind
 from relasi.conversations.models import Attachment, Conversation, Message
+from relasi.conversations.realtime import MESSAGE_CREATED, event_publish
 from relasi.core.exceptions import ValidationError
 
 FILE_KINDS = frozenset({MessageKind.IMAGE, MessageKind.AUDIO, MessageKind.VIDEO, MessageKind.DOCUMENT})
 TEXT_MAX = 4096
 BUTTONS_MAX = 3
 BUTTON_TITLE_MAX = 20
+# Interactive list messages (Meta: up to 10 rows in all; row id ≤ 200, title ≤ 24, description
+# ≤ 72 characters; the button that opens the list and section titles ≤ 20 / 24).
+LIST_ROWS_MAX = 10
+LIST_ROW_ID_MAX = 200
+LIST_ROW_TITLE_MAX = 24
+LIST_ROW_DESCRIPTION_MAX = 72
+LIST_BUTTON_MAX = 20
+LIST_SECTION_TITLE_MAX = 24
+TEMPLATE_BUTTON_VALUE_MAX = 200
 
 
 @dataclass(frozen=True)
@@ -84,7 +94,7 @@ def _template_payload(
             texts.append(
                 template_fill(str(component["text"]), header_values if kind == "HEADER" else body_values)
             )
-    stored = {
+    stored: dict[str, Any] = {
         "template": {
             "id": template.pk,
             "name": template.name,
@@ -93,7 +103,78 @@ def _template_payload(
             "header": header_values,
         }
     }
+    if payload.get("buttons"):
+        stored["template"]["buttons"] = _template_buttons(payload["buttons"])
     return "\n\n".join(texts), stored
+
+
+def _template_buttons(raw: Any) -> list[dict[str, Any]]:
+    """The values of a template's buttons for this send: ``[{"index", "type", "value"}]`` with
+    ``type`` ``quick_reply`` (``value`` comes back as the payload of the customer's tap) or
+    ``url`` (``value`` fills the ``{{1}}`` at the end of the button's URL)."""
+    buttons = []
+    for item in raw if isinstance(raw, list) else []:
+        index, kind, value = item.get("index"), item.get("type"), str(item.get("value") or "")
+        if (
+            not isinstance(index, int)
+            or not 0 <= index < 10
+            or kind not in ("quick_reply", "url")
+            or not value
+            or len(value) > TEMPLATE_BUTTON_VALUE_MAX
+        ):
+            raise ValidationError(
+                _("A template button value is not valid."),
+                fields={"buttons": _("Give each button its index (0–9), its type and a value.")},
+            )
+        buttons.append({"index": index, "type": kind, "value": value})
+    return buttons
+
+
+def _list_payload(body: str, raw: Any) -> dict[str, Any]:
+    """Check an interactive list (``{"button", "sections": [{"title"?, "rows": [{"id", "title",
+    "description"?}]}]}``) against Meta's limits; returns the list as stored."""
+    raw = raw if isinstance(raw, dict) else {}
+    button = str(raw.get("button") or "").strip()
+    sections = raw.get("sections") if isinstance(raw.get("sections"), list) else []
+    sections = [s for s in sections if isinstance(s, dict)]
+    rows = [r for s in sections for r in (s.get("rows") or []) if isinstance(r, dict)]
+    ids = [str(r.get("id") or "") for r in rows]
+    titles = [str(r.get("title") or "").strip() for r in rows]
+    valid = (
+        bool(body)
+        and 0 < len(button) <= LIST_BUTTON_MAX
+        and 1 <= len(rows) <= LIST_ROWS_MAX
+        and len(set(ids)) == len(ids)
+        and all(0 < len(i) <= LIST_ROW_ID_MAX for i in ids)
+        and all(0 < len(t) <= LIST_ROW_TITLE_MAX for t in titles)
+        and all(len(str(r.get("description") or "")) <= LIST_ROW_DESCRIPTION_MAX for r in rows)
+        and all(len(str(s.get("title") or "")) <= LIST_SECTION_TITLE_MAX for s in sections)
+        and (len(sections) == 1 or all(s.get("title") for s in sections))
+    )
+    if not valid:
+        raise ValidationError(
+            _("A list needs a text, a button and 1 to 10 options."),
+            fields={
+                "list": _(
+                    "Give the list a button of at most 20 characters and 1 to 10 options with "
+                    "different ids, each titled in at most 24 characters."
+                )
+            },
+        )
+    stored_sections = []
+    for section in sections:
+        stored: dict[str, Any] = {"title": str(section["title"])} if section.get("title") else {}
+        stored["rows"] = [
+            {
+                "id": str(r["id"]),
+                "title": str(r["title"]).strip(),
+                **({"description": str(r["description"])} if r.get("description") else {}),
+            }
+            for r in section.get("rows") or []
+            if isinstance(r, dict)
+        ]
+        stored_sections.append(stored)
+    return {"button": button, "sections": stored_sections}
 
 
 @transaction.atomic
@@ -111,7 +192,9 @@ def message_send(
     """Store an outbound message ``queued`` and hand it to the channel after commit.
 
     ``payload``: ``{"buttons": [{"id", "title"}…]}`` (interactive, up to 3 buttons of at most
-    20 characters) or ``{"variables": {"body": [...], "header": [...]}}`` (template). What the
+    20 characters), ``{"list": {"button", "sections": [{"title"?, "rows": [{"id", "title",
+    "description"?}]}]}}`` (interactive list, up to 10 rows) or ``{"variables": {"body": [...],
+    "header": [...]}, "buttons": [{"index", "type", "value"}]}`` (template). What the
     channel refuses now (WhatsApp: a free-form kind once the 24-hour window closed) raises
     ``Conflict`` or ``ValidationError`` and stores nothing. The same ``idempotency_key`` returns the
     message stored the first time."""
@@ -138,7 +221,9 @@ def message_send(
             _("The message is too long."),
             fields={"body": _("Keep it under %(max)s characters.") % {"max": TEXT_MAX}},
         )
-    if kind == MessageKind.INTERACTIVE:
+    if kind == MessageKind.INTERACTIVE and payload.get("list") is not None:
+        stored_payload = {"list": _list_payload(body, payload["list"])}
+    elif kind == MessageKind.INTERACTIVE:
         buttons = payload.get("buttons") or []
         if (
             not body
@@ -189,11 +274,18 @@ def message_send(
         record.file.save(attachment.name, ContentFile(data), save=False)
         record.save()
     conversation.last_message_at = now
-    fields = ["last_message_at"]
+    fields = ["last_message_at", "updated_at"]
     if conversation.first_response_at is None and actor is not None:
         conversation.first_response_at = now
         fields.append("first_response_at")
     conversation.save(update_fields=fields)
+    event_publish(
+        workspace_id=conversation.workspace_id,
+        conversation_id=conversation.pk,
+        event=MESSAGE_CREATED,
+        message_id=message.pk,
+        touch=False,
+    )
 
     message_id = message.pk
     transaction.on_commit(lambda: adapter.delivery_schedule(message_id=message_id))

@@ -11,6 +11,7 @@ C = P + "<int:conversation_id>/"
 
 urlpatterns: list[URLPattern] = [
     path(P, views.inbox_view, name="inbox"),
+    path(P + "daftar/", views.conversation_list_view, name="conversation_list"),
     path(C, views.conversation_view, name="conversation"),
     path(C + "pesan/", views.messages_poll_view, name="messages_poll"),
     path(C + "kirim/", views.message_send_view, name="message_send"),

@@ -2,8 +2,13 @@
 the open conversation with its composer, the contact panel and the actions.
 
 Thin views: check the permission, parse the input, call one service or selector, render.
-Sending goes through ``services_outbound.message_send``. The open conversation polls for new
-messages every 5 s (``hx-trigger="every 5s"``, only messages after the last id).
+Sending goes through ``services_outbound.message_send``.
+
+Live updates (``static/conversations/inbox.js``): the page opens the inbox websocket
+(``consumers.InboxConsumer``; its address from ``realtime.realtime_url``) and, on an event,
+re-reads only what changed: ``messages_poll_view`` for the open thread (new messages, changed
+delivery ticks, the header) and ``conversation_list_view`` for the list and its counts. While
+the socket is down the page polls the thread every 5 s instead.
 """
 
 from __future__ import annotations
@@ -22,7 +27,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from relasi.accounts.decorators import WorkspaceRequest, workspace_view
 from relasi.accounts.permissions import Perm
-from relasi.conversations import selectors, services
+from relasi.conversations import realtime, selectors, services
 from relasi.conversations.enums import ChannelType, ConversationStatus, MessageKind
 from relasi.conversations.models import Conversation, Message
 from relasi.core.exceptions import ApplicationError
@@ -90,27 +95,38 @@ def _left_text(left: dt.timedelta | None) -> str:
     return _("%(h)d h %(m)d min left") % {"h": minutes // 60, "m": minutes % 60}
 
 
-def _page(request: WorkspaceRequest, conversation: Conversation | None) -> HttpResponse:
+def _list_context(request: WorkspaceRequest) -> dict[str, Any]:
+    """The conversation list as the query string asks (view, status, inbox, label, cursor) and
+    the counts of the views; raises ``ApplicationError`` on a bad cursor."""
     filters = _filters(request)
-    try:
-        page = selectors.conversation_list(
-            workspace=request.workspace,
-            user=request.user,
-            cursor=request.GET.get("cursor") or None,
-            limit=PAGE_SIZE,
-            **filters,
-        )
-    except ApplicationError as error:
-        messages.error(request, str(error.message))
-        return redirect("conversations:inbox", request.workspace.slug)
+    page = selectors.conversation_list(
+        workspace=request.workspace,
+        user=request.user,
+        cursor=request.GET.get("cursor") or None,
+        limit=PAGE_SIZE,
+        **filters,
+    )
     query = request.GET.copy()
     query.pop("cursor", None)
-    context: dict[str, Any] = {
+    query.pop("current", None)
+    return {
         "conversations": page.items,
         "next_cursor": page.next_cursor,
         "query_string": query.urlencode(),
         "filters": filters,
         "counts": selectors.conversation_counts(workspace=request.workspace, user=request.user),
+    }
+
+
+def _page(request: WorkspaceRequest, conversation: Conversation | None) -> HttpResponse:
+    try:
+        context = _list_context(request)
+    except ApplicationError as error:
+        messages.error(request, str(error.message))
+        return redirect("conversations:inbox", request.workspace.slug)
+    context |= {
+        "current_id": conversation.pk if conversation is not None else None,
+        "realtime_url": realtime.realtime_url(slug=request.workspace.slug, request_host=request.get_host()),
         "inboxes": selectors.inbox_list(workspace=request.workspace),
         "labels": selectors.label_list(workspace=request.workspace),
         "statuses": ConversationStatus.choices,
@@ -129,12 +145,37 @@ def _explain(thread: list[Message]) -> list[Message]:
     return thread
 
 
+def thread_cursor(thread: list[Message], floor: int) -> int:
+    """The id up to which the page's copy of the thread is complete (``thread`` in id order,
+    ``floor`` the cursor before it). Ids are taken when a row is written, not when it commits:
+    a message written in the last ``WATCH_LOOKBACK`` may still be joined by one with a lower id
+    whose transaction commits later, so the cursor stays before the recent messages; the page
+    asks for them again and says which it ``have``."""
+    recent = timezone.now() - realtime.WATCH_LOOKBACK
+    cursor = floor
+    for message in thread:
+        if message.created_at > recent:
+            break
+        cursor = message.pk
+    return cursor
+
+
+def _version(conversation: Conversation) -> str:
+    """Changes whenever the conversation does (its ``updated_at``): the page re-reads the
+    header when it moved."""
+    return str(int(conversation.updated_at.timestamp() * 1_000_000))
+
+
 def _conversation_context(request: WorkspaceRequest, conversation: Conversation) -> dict[str, Any]:
     thread = _explain(selectors.thread_messages(conversation=conversation))
     window = window_state(conversation)
+    others = selectors.contact_other_conversations(conversation=conversation)
     return {
         "thread": thread,
-        "last_id": thread[-1].pk if thread else 0,
+        "after": thread_cursor(thread, thread[0].pk - 1 if thread else 0),
+        "version": _version(conversation),
+        # The thread shows the contact's whole history: events of these conversations touch it.
+        "related_ids": ",".join(str(pk) for pk in [conversation.pk, *(c.pk for c in others)]),
         "window": window,
         "window_left": _left_text(window["left"]),
         "templates": selectors.approved_templates(conversation=conversation) if window["closed"] else [],
@@ -148,7 +189,7 @@ def _conversation_context(request: WorkspaceRequest, conversation: Conversation)
         "emoji": EMOJI,
         "members": selectors.member_list(workspace=request.workspace),
         "teams": selectors.team_list(workspace=request.workspace),
-        "other_conversations": selectors.contact_other_conversations(conversation=conversation),
+        "other_conversations": others,
         "sales": selectors.contact_sales_summary(conversation=conversation),
         "conversation_labels": {label.pk for label in conversation.labels.all()},
     }
@@ -171,14 +212,74 @@ def conversation_view(request: WorkspaceRequest, conversation_id: int) -> HttpRe
 
 @require_GET
 @workspace_view(Perm.CONVERSATIONS_VIEW)
+def conversation_list_view(request: WorkspaceRequest) -> HttpResponse:
+    """The conversation list and the counts of the views alone, for the live update of the
+    page's list (same query string as the page; ``current`` = the open conversation)."""
+    try:
+        context = _list_context(request)
+    except ApplicationError as error:
+        return HttpResponse(str(error.message), status=400)
+    context.update({"current_id": _int(request.GET.get("current")), "counts_oob": True})
+    return render(request, "conversations/_conversation_list.html", context)
+
+
+LIVE_IDS_MAX = 100  # ids a live update may name (``have``, ``st``)
+
+
+def _id_list(raw: str | None) -> list[int]:
+    return [pk for pk in (_int(part.strip()) for part in (raw or "").split(",")[:LIVE_IDS_MAX]) if pk]
+
+
+def _shown_statuses(raw: str | None) -> dict[int, str]:
+    """``12:sent,13:delivered`` → ``{12: "sent", 13: "delivered"}`` (what the page's ticks show)."""
+    shown: dict[int, str] = {}
+    for part in (raw or "").split(",")[:LIVE_IDS_MAX]:
+        pk, _sep, status = part.strip().partition(":")
+        number = _int(pk)
+        if number and status:
+            shown[number] = status
+    return shown
+
+
+@require_GET
+@workspace_view(Perm.CONVERSATIONS_VIEW)
 def messages_poll_view(request: WorkspaceRequest, conversation_id: int) -> HttpResponse:
-    """New messages after ``?after=<id>`` (the 5-second poll); an empty 204 when none."""
+    """What changed in the open thread since the page last looked (on a live event; every 5 s
+    while the websocket is down): the messages after ``after`` that it does not ``have``
+    (comma-separated ids), the messages whose delivery status differs from what its ticks show
+    (``st=id:status,…``), the header when the conversation's version ``v`` moved, and the next
+    cursor (``thread_cursor``). An empty 204 when nothing changed. ``read=1`` (the agent is
+    looking at the page) marks the conversation read."""
     conversation = _conversation(request, conversation_id)
     after = _int(request.GET.get("after")) or 0
-    new = _explain(selectors.thread_messages(conversation=conversation, after_id=after))
-    if not new:
+    have = set(_id_list(request.GET.get("have")))
+    if (
+        request.GET.get("read") == "1"
+        and conversation.unread_count
+        and request.membership.can(Perm.CONVERSATIONS_REPLY)
+    ):
+        services.conversation_mark_read(conversation=conversation)
+    since = selectors.thread_messages(conversation=conversation, after_id=after)
+    new = [m for m in since if m.pk not in have]
+    shown = _shown_statuses(request.GET.get("st"))
+    new_ids = {m.pk for m in new}
+    changed = [
+        m
+        for m in (selectors.thread_messages_by_id(conversation=conversation, ids=shown) if shown else [])
+        if m.pk not in new_ids and m.status != shown[m.pk]
+    ]
+    cursor = thread_cursor(since, after)
+    version = _version(conversation)
+    head = "v" in request.GET and request.GET["v"] != version
+    if not new and not changed and not head and cursor == after:
         return HttpResponse(status=204)
-    context = {"thread": new, "last_id": new[-1].pk, "conversation": conversation}
+    context = {
+        "thread": _explain(sorted(new + changed, key=lambda m: m.pk)),
+        "after": cursor,
+        "version": version,
+        "head": head,
+        "conversation": conversation,
+    }
     return render(request, "conversations/_messages_poll.html", context)
 
 

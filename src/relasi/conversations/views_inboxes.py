@@ -1,4 +1,5 @@
-"""Settings pages of the inbox: WhatsApp inboxes, quick replies, labels and teams.
+"""Settings pages of the inbox: WhatsApp inboxes (and ``InboxPages``, the settings pages of
+every channel's inboxes), quick replies, labels and teams.
 
 Thin views: check the permission (``workspace_view``), parse the form, call one service or
 selector, render.
@@ -6,6 +7,8 @@ selector, render.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
@@ -13,13 +16,17 @@ from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from relasi.accounts.decorators import WorkspaceRequest, workspace_view
+from relasi.accounts.models import Workspace
 from relasi.accounts.permissions import Perm
 from relasi.conversations import selectors, services
-from relasi.conversations.forms import LabelForm, QuickReplyForm, TeamForm, WhatsAppInboxForm
+from relasi.conversations.forms import InboxForm, LabelForm, QuickReplyForm, TeamForm, WhatsAppInboxForm
+from relasi.conversations.inbox_settings import InboxCreate, InboxUpdate
 from relasi.conversations.models import Inbox, Label, QuickReply, Team
 from relasi.web.forms import form_status, form_submit
 
@@ -39,13 +46,6 @@ def webhook_url(inbox: Inbox) -> str:
     return str(settings.RELASI_BASE_URL).rstrip("/") + path
 
 
-def _inbox(request: WorkspaceRequest, inbox_id: int) -> Inbox:
-    inbox = selectors.inbox_get(workspace=request.workspace, inbox_id=inbox_id)
-    if inbox is None or not hasattr(inbox, "whatsapp_account"):
-        raise Http404(_("Inbox not found."))
-    return inbox
-
-
 @workspace_view(Perm.INBOXES_MANAGE)
 def inbox_list_view(request: WorkspaceRequest) -> HttpResponse:
     return render(
@@ -55,59 +55,99 @@ def inbox_list_view(request: WorkspaceRequest) -> HttpResponse:
     )
 
 
-@_GET_POST
-@workspace_view(Perm.INBOXES_MANAGE)
-def inbox_create_view(request: WorkspaceRequest) -> HttpResponse:
-    form = WhatsAppInboxForm(
-        request.POST or None,
-        workspace=request.workspace,
-        initial={"verify_token": services.verify_token_generate()},
-    )
-    inbox = form_submit(
-        request,
-        form,
-        lambda: services.inbox_whatsapp_create(
-            workspace=request.workspace, actor=request.user, values=form.values(), ip_address=_ip(request)
-        ),
-    )
-    if inbox is not None:
-        messages.success(
-            request,
-            _("Inbox %(name)s saved. Now paste the webhook address into Meta.") % {"name": inbox.name},
+@dataclass(frozen=True)
+class InboxPages:
+    """The settings pages of one channel's inboxes, alike on every channel. The channel gives
+    its form, its create and update services, its selector (``workspace=``, ``inbox_id=``:
+    the inbox or ``None``), the URL name of the edit page, the template, the message after a
+    create (``%(name)s``: the inbox's name) and what its edit page shows besides the form.
+
+    ``create_view`` and ``edit_view`` are the pages' views; the channel's module wraps them in
+    ``workspace_view(Perm.INBOXES_MANAGE)``."""
+
+    form_class: type[InboxForm]
+    create: InboxCreate
+    update: InboxUpdate
+    select: Callable[..., Inbox | None]
+    edit_url: str
+    template: str
+    saved_message: str | Promise
+    edit_context: Callable[[WorkspaceRequest, Inbox], dict[str, Any]]
+    create_initial: Callable[[], dict[str, Any]] = dict
+
+    def inbox(self, request: WorkspaceRequest, inbox_id: int) -> Inbox:
+        """The channel's inbox of the request's workspace, or 404."""
+        inbox = self.select(workspace=request.workspace, inbox_id=inbox_id)
+        if inbox is None:
+            raise Http404(_("Inbox not found."))
+        return inbox
+
+    def create_view(self, request: WorkspaceRequest) -> HttpResponse:
+        """A new inbox: a valid POST saves it and goes on to its edit page; otherwise the
+        form, with any errors."""
+        form = self.form_class(
+            request.POST or None, workspace=request.workspace, initial=self.create_initial()
         )
-        return redirect("conversations:inbox_edit", request.workspace.slug, inbox.pk)
-    return render(
-        request, "conversations/inbox_form.html", {"form": form, "inbox": None}, status=form_status(request)
-    )
+        inbox = form_submit(
+            request,
+            form,
+            lambda: self.create(
+                workspace=request.workspace, actor=request.user, values=form.values(), ip_address=_ip(request)
+            ),
+        )
+        if inbox is not None:
+            messages.success(request, str(self.saved_message) % {"name": inbox.name})
+            return redirect(self.edit_url, request.workspace.slug, inbox.pk)
+        context = {"form": form, "inbox": None}
+        return render(request, self.template, context, status=form_status(request))
+
+    def edit_view(self, request: WorkspaceRequest, inbox_id: int) -> HttpResponse:
+        """An inbox's settings: a valid POST saves the changes and comes back; otherwise the
+        form (with any errors) and the channel's ``edit_context``."""
+        inbox = self.inbox(request, inbox_id)
+        form = self.form_class(
+            request.POST or None,
+            workspace=request.workspace,
+            inbox=inbox,
+            initial=self.form_class.initial_for(inbox),
+        )
+        saved = form_submit(
+            request,
+            form,
+            lambda: self.update(
+                inbox=inbox, actor=request.user, values=form.values(), ip_address=_ip(request)
+            ),
+        )
+        if saved is not None:
+            messages.success(request, _("Changes saved."))
+            return redirect(self.edit_url, request.workspace.slug, inbox.pk)
+        context = {"form": form, "inbox": inbox, **self.edit_context(request, inbox)}
+        return render(request, self.template, context, status=form_status(request))
 
 
-@_GET_POST
-@workspace_view(Perm.INBOXES_MANAGE)
-def inbox_edit_view(request: WorkspaceRequest, inbox_id: int) -> HttpResponse:
-    inbox = _inbox(request, inbox_id)
-    form = WhatsAppInboxForm(
-        request.POST or None,
-        workspace=request.workspace,
-        inbox=inbox,
-        initial=WhatsAppInboxForm.initial_for(inbox),
-    )
-    saved = form_submit(
-        request,
-        form,
-        lambda: services.inbox_whatsapp_update(
-            inbox=inbox, actor=request.user, values=form.values(), ip_address=_ip(request)
-        ),
-    )
-    if saved is not None:
-        messages.success(request, _("Changes saved."))
-        return redirect("conversations:inbox_edit", request.workspace.slug, inbox.pk)
-    context: dict[str, Any] = {
-        "form": form,
-        "inbox": inbox,
-        "webhook_url": webhook_url(inbox),
-        "verify_token": inbox.whatsapp_account.verify_token,
-    }
-    return render(request, "conversations/inbox_form.html", context, status=form_status(request))
+def _whatsapp_inbox_get(*, workspace: Workspace, inbox_id: int) -> Inbox | None:
+    inbox = selectors.inbox_get(workspace=workspace, inbox_id=inbox_id)
+    return inbox if inbox is not None and hasattr(inbox, "whatsapp_account") else None
+
+
+def _whatsapp_edit_context(request: WorkspaceRequest, inbox: Inbox) -> dict[str, Any]:
+    return {"webhook_url": webhook_url(inbox), "verify_token": inbox.whatsapp_account.verify_token}
+
+
+WHATSAPP_PAGES = InboxPages(
+    form_class=WhatsAppInboxForm,
+    create=services.inbox_whatsapp_create,
+    update=services.inbox_whatsapp_update,
+    select=_whatsapp_inbox_get,
+    edit_url="conversations:inbox_edit",
+    template="conversations/inbox_form.html",
+    saved_message=gettext_lazy("Inbox %(name)s saved. Now paste the webhook address into Meta."),
+    edit_context=_whatsapp_edit_context,
+    create_initial=lambda: {"verify_token": services.verify_token_generate()},
+)
+_inbox = WHATSAPP_PAGES.inbox
+inbox_create_view = _GET_POST(workspace_view(Perm.INBOXES_MANAGE)(WHATSAPP_PAGES.create_view))
+inbox_edit_view = _GET_POST(workspace_view(Perm.INBOXES_MANAGE)(WHATSAPP_PAGES.edit_view))
 
 
 @require_POST

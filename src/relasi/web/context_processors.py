@@ -5,6 +5,7 @@ from typing import Any
 from django.http import HttpRequest
 from django.urls import reverse
 
+from relasi.accounts.permissions import Perm
 from relasi.accounts.selectors import membership_list_for_user
 from relasi.web.navigation import SECTIONS
 
@@ -14,7 +15,10 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     if workspace is None or not request.user.is_authenticated:
         return {}
     items = []
+    membership = getattr(request, "membership", None)
     for section in SECTIONS:
+        if section.perm and (membership is None or not membership.can(Perm(section.perm))):
+            continue
         url = reverse(section.url_name, args=[workspace.slug]) if section.url_name else None
         items.append(
             {

@@ -16,11 +16,13 @@ class Section:
     label: str | Promise
     url_name: str | None  # None: not built yet
     also_active_under: tuple[str, ...] = ()  # other path parts that belong to this section
+    perm: str = ""  # a ``Perm`` value the member's role needs to see the entry ("" = everyone)
 
 
 SECTIONS: tuple[Section, ...] = (
     Section("contacts", _("Customers"), "contacts:list", ("/perusahaan/", "/departemen/")),
     Section("conversations", _("Conversations"), "conversations:inbox"),
+    Section("reports", _("Reports"), "conversations:reports", perm="inboxes.manage"),
     Section("sales", pgettext_lazy("navigation", "Sales"), "sales:deal_board", ("/penjualan/",)),
     Section("inventory", _("Stock"), None),
     Section("support", _("Service"), None),

@@ -1,10 +1,12 @@
 """Inbound WhatsApp: store a signed webhook POST once, then (in a worker) turn it into contacts,
 conversations, messages, attachments and delivery receipts.
 
-``webhook_event_store`` runs in the request (milliseconds: one insert, then ``on_commit`` →
-``whatsapp.process_event``). ``whatsapp_event_process`` runs in the worker and is safe to run
-twice: messages are unique per ``(inbox, wamid)``, statuses only move forward, media already
-downloaded is not fetched again.
+The request side (``webhook.py``, or ``webhook_event_store`` here) inserts the body once and,
+after commit, asks for a drain of the account (``tasks.events_drain_schedule``: one job per
+burst, not one per POST). ``events_drain`` runs in the worker: it claims the account's
+unprocessed events in order, a batch at a time, and hands each to ``whatsapp_event_process``,
+which is safe to run twice: messages are unique per ``(inbox, wamid)``, statuses only move
+forward, media already downloaded is not fetched again.
 """
 
 from __future__ import annotations
@@ -14,10 +16,12 @@ import hmac
 import json
 import logging
 from dataclasses import asdict
+from datetime import timedelta
 from typing import Any
 
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from relasi.channels.whatsapp.models import WebhookEvent, WhatsAppAccount, WhatsAppTemplate
@@ -30,8 +34,11 @@ from relasi.channels.whatsapp.payloads import (
     webhook_parse,
 )
 from relasi.contacts.enums import Channel
+from relasi.conversations.csat import REPLY_PREFIX as CSAT_REPLY_PREFIX
+from relasi.conversations.csat import csat_whatsapp_answer
 from relasi.conversations.enums import MessageKind
 from relasi.conversations.models import Attachment
+from relasi.conversations.realtime import MESSAGE_UPDATED, event_publish
 from relasi.conversations.services_inbound import (
     conversation_for_identity,
     identity_resolve,
@@ -43,6 +50,13 @@ logger = logging.getLogger(__name__)
 
 PROCESS_EVENT_TASK = "whatsapp.process_event"
 ATTACHMENT_FETCH_TASK = "whatsapp.attachment_fetch"
+EVENTS_DRAIN_TASK = "whatsapp.events_drain"
+
+# An event that failed this many times is left alone (kept, with its error, for a person).
+EVENT_MAX_ATTEMPTS = 6
+# Events a drain takes at a time, and how long they stay its own (then another may take them).
+DRAIN_BATCH = 100
+DRAIN_LEASE = timedelta(minutes=10)
 
 _KIND_BY_TYPE: dict[str, str] = {
     "text": MessageKind.TEXT,
@@ -72,18 +86,58 @@ def signature_valid(*, app_secret: str, body: bytes, header: str | None) -> bool
 @transaction.atomic
 def webhook_event_store(*, account: WhatsAppAccount, body: bytes) -> tuple[WebhookEvent, bool]:
     """Store a verified POST once per body (Meta redelivers the same bytes for up to 7 days)
-    and queue its processing after commit. Returns ``(event, created)``; a redelivery is
-    neither stored nor queued again."""
-    from relasi.channels.whatsapp.tasks import whatsapp_process_event_task
+    and ask for a drain of the account after commit. Returns ``(event, created)``; a
+    redelivery is neither stored nor queued again. (The webhook view has a faster path to the
+    same row: ``webhook.event_insert``.)"""
+    from relasi.channels.whatsapp.tasks import events_drain_schedule
 
     digest = hashlib.sha256(body).hexdigest()
     event, created = WebhookEvent.objects.get_or_create(
         body_sha256=digest, defaults={"account": account, "body": body}
     )
     if created:
-        event_id = event.pk
-        transaction.on_commit(lambda: whatsapp_process_event_task.delay(event_id))
+        account_id = account.pk
+        transaction.on_commit(lambda: events_drain_schedule(account_id=account_id))
     return event, created
+
+
+def events_claim(*, account_id: int, limit: int = DRAIN_BATCH) -> list[int]:
+    """Take the oldest unprocessed, unclaimed events of an account (at most ``limit``, in
+    arrival order) for ``DRAIN_LEASE``: ``SELECT … FOR UPDATE SKIP LOCKED`` then a short
+    update, so two drains at once never take the same rows. Returns their ids."""
+    now = timezone.now()
+    with transaction.atomic():
+        ids = list(
+            WebhookEvent.objects.select_for_update(skip_locked=True)
+            .filter(account_id=account_id, processed_at__isnull=True, attempts__lt=EVENT_MAX_ATTEMPTS)
+            .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=now))
+            .order_by("pk")
+            .values_list("pk", flat=True)[:limit]
+        )
+        if ids:
+            WebhookEvent.objects.filter(pk__in=ids).update(claimed_until=now + DRAIN_LEASE)
+    return ids
+
+
+def events_drain(*, account_id: int) -> tuple[int, list[int]]:
+    """Process every unprocessed event of an account, oldest first, until none is left.
+    Returns ``(processed, failed_ids)``: a failed event keeps its error and ``attempts``
+    (``whatsapp_event_process`` records them) and stays claimed, so this drain does not spin
+    on it; the caller queues its retry."""
+    account = WhatsAppAccount.objects.select_related("inbox__workspace").filter(pk=account_id).first()
+    processed = 0
+    failed: list[int] = []
+    while ids := events_claim(account_id=account_id):
+        events = WebhookEvent.objects.filter(pk__in=ids, processed_at__isnull=True).order_by("pk")
+        for event in events:
+            try:
+                whatsapp_event_process(event=event, account=account)
+            except Exception:
+                logger.warning("whatsapp event %s failed; retrying later", event.pk, exc_info=True)
+                failed.append(event.pk)
+            else:
+                processed += 1
+    return processed, failed
 
 
 def _message_body(message: InboundMessage) -> str:
@@ -117,6 +171,22 @@ def _message_store(*, account: WhatsAppAccount, message: InboundMessage) -> list
             address=message.from_,
             display_name=message.profile_name,
         )
+        option_id = (
+            message.interactive.id
+            if message.interactive
+            else (message.button.payload if message.button else "")
+        )
+        if option_id.startswith(CSAT_REPLY_PREFIX) and csat_whatsapp_answer(
+            inbox=inbox,
+            identity=identity,
+            reply_id=option_id,
+            external_id=message.wamid,
+            kind=_KIND_BY_TYPE.get(message.type, MessageKind.UNSUPPORTED),
+            body=_message_body(message),
+            payload=_message_payload(message),
+            sent_at=message.timestamp,
+        ):
+            return []  # a survey answer: stored in the rated conversation (conversations.csat)
         conversation, _created = conversation_for_identity(inbox=inbox, identity=identity, contact=contact)
         reply_to = message.reaction.message_id if message.reaction else None
         if reply_to is None and message.context is not None:
@@ -193,6 +263,13 @@ def attachment_fetch(*, attachment_id: int) -> bool:
         locked.content_type = (locked.content_type or mime_type.split(";")[0].strip())[:120]
         locked.size = len(data)
         locked.save(update_fields=["file", "file_name", "content_type", "size", "updated_at"])
+        message = attachment.message
+        event_publish(
+            workspace_id=message.workspace_id,
+            conversation_id=message.conversation_id,
+            event=MESSAGE_UPDATED,
+            message_id=message.pk,
+        )
     return True
 
 
@@ -231,11 +308,13 @@ def batch_process(*, account: WhatsAppAccount, batch: Batch) -> None:
     _attachments_fetch_or_queue(downloads)
 
 
-def whatsapp_event_process(*, event: WebhookEvent) -> None:
+def whatsapp_event_process(*, event: WebhookEvent, account: WhatsAppAccount | None = None) -> None:
     """Process one stored webhook POST (idempotent). Marks ``processed_at``; an exception is
-    recorded in ``event.error`` with ``attempts`` + 1 and re-raised so Celery retries."""
-    accounts = WhatsAppAccount.objects.select_related("inbox__workspace")
-    account = accounts.filter(pk=event.account_id).first() if event.account_id else None
+    recorded in ``event.error`` with ``attempts`` + 1 and re-raised so Celery retries.
+    ``account`` may be passed when already loaded (a drain handles one account's events)."""
+    if account is None or account.pk != event.account_id:
+        accounts = WhatsAppAccount.objects.select_related("inbox__workspace")
+        account = accounts.filter(pk=event.account_id).first() if event.account_id else None
     WebhookEvent.objects.filter(pk=event.pk).update(attempts=event.attempts + 1)
     event.attempts += 1
     if account is None:

@@ -15,6 +15,7 @@ from relasi.channels.whatsapp.client import GraphApiError, client_for
 from relasi.channels.whatsapp.models import WhatsAppAccount
 from relasi.conversations.enums import DeliveryStatus, MessageKind
 from relasi.conversations.models import Attachment, Message
+from relasi.conversations.realtime import MESSAGE_UPDATED, event_publish
 
 MAX_ATTEMPTS = 5
 BACKOFF_BASE = 2.0  # seconds; attempt n waits BACKOFF_BASE * 2**(n-1) (+ jitter), capped
@@ -22,6 +23,16 @@ BACKOFF_MAX = 300.0
 MEDIA_KINDS = frozenset(
     {MessageKind.IMAGE, MessageKind.AUDIO, MessageKind.VIDEO, MessageKind.DOCUMENT, MessageKind.STICKER}
 )
+
+
+def _published(message: Message) -> None:
+    """The agents' pages learn the new status (the ✓ tick or the failure) after commit."""
+    event_publish(
+        workspace_id=message.workspace_id,
+        conversation_id=message.conversation_id,
+        event=MESSAGE_UPDATED,
+        message_id=message.pk,
+    )
 
 
 @dataclass(frozen=True)
@@ -38,8 +49,9 @@ def _text_params(values: list[str]) -> list[dict[str, str]]:
 
 def message_payload(message: Message, recipient: str, media_id: str = "") -> dict[str, Any]:
     """The Graph API body of ``message`` (without ``messaging_product``, the client adds it).
-    ``message.payload`` holds the kind's extra data: ``buttons`` for interactive messages,
-    ``template`` (``name``, ``language``, ``body``/``header`` variables) for templates."""
+    ``message.payload`` holds the kind's extra data: ``buttons`` or ``list`` for interactive
+    messages, ``template`` (``name``, ``language``, ``body``/``header`` variables, ``buttons``
+    values) for templates."""
     data: dict[str, Any] = {"recipient_type": "individual", "to": recipient}
     extra = message.payload or {}
     if message.reply_to_id and message.reply_to and message.reply_to.external_id:
@@ -54,6 +66,16 @@ def message_payload(message: Message, recipient: str, media_id: str = "") -> dic
         if kind == MessageKind.DOCUMENT and extra.get("file_name"):
             media["filename"] = extra["file_name"]
         data.update(type=str(kind), **{str(kind): media})
+    elif kind == MessageKind.INTERACTIVE and extra.get("list"):
+        listing = extra["list"]
+        data.update(
+            type="interactive",
+            interactive={
+                "type": "list",
+                "body": {"text": message.body},
+                "action": {"button": str(listing["button"]), "sections": listing["sections"]},
+            },
+        )
     elif kind == MessageKind.INTERACTIVE:
         buttons = [
             {"type": "reply", "reply": {"id": str(b["id"]), "title": str(b["title"])}}
@@ -70,6 +92,21 @@ def message_payload(message: Message, recipient: str, media_id: str = "") -> dic
             components.append({"type": "header", "parameters": _text_params(template["header"])})
         if template.get("body"):
             components.append({"type": "body", "parameters": _text_params(template["body"])})
+        for button in template.get("buttons") or []:
+            # Quick-reply: our payload comes back when the customer taps it; URL: fills {{1}}.
+            parameter = (
+                {"type": "payload", "payload": button["value"]}
+                if button["type"] == "quick_reply"
+                else {"type": "text", "text": button["value"]}
+            )
+            components.append(
+                {
+                    "type": "button",
+                    "sub_type": button["type"],
+                    "index": str(button["index"]),
+                    "parameters": [parameter],
+                }
+            )
         data.update(
             type="template",
             template={
@@ -169,6 +206,7 @@ def message_deliver(*, message_id: int) -> DeliveryOutcome:
             message.error_title = error.title[:200]
             message.error_detail = error.details or error.message
             message.save(update_fields=["attempts", "status", "error_code", "error_title", "error_detail"])
+            _published(message)
             return DeliveryOutcome(DeliveryStatus.FAILED)
         message.external_id = wamid
         message.status = DeliveryStatus.SENT
@@ -185,4 +223,5 @@ def message_deliver(*, message_id: int) -> DeliveryOutcome:
                 "error_detail",
             ]
         )
+        _published(message)
         return DeliveryOutcome(DeliveryStatus.SENT)

@@ -3,39 +3,20 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from django.core.management.base import BaseCommand, CommandError, CommandParser
-
-from relasi.accounts.models import Membership
+from relasi.accounts.management.demo import DemoSeedCommand
+from relasi.accounts.models import User, Workspace
 from relasi.contacts.enums import ContactKind
 from relasi.contacts.models import Contact
 from relasi.sales.seeding import demo_sales_ensure
 
 
-class Command(BaseCommand):
+class Command(DemoSeedCommand):
     help = "Fill the demo workspace's sales side: products, quotations, invoices, payments, deals."
 
-    def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--demo", action="store_true", help="The demo workspace (/w/hero/).")
-        parser.add_argument("--workspace", default="hero", help="The workspace's slug.")
-
-    def handle(self, *args: Any, **options: Any) -> None:
-        if not options["demo"]:
-            raise CommandError("Give --demo.")
-        membership = (
-            Membership.objects.select_related("workspace", "user")
-            .filter(workspace__slug=options["workspace"], role="owner")
-            .order_by("id")
-            .first()
-        )
-        if membership is None:
-            raise CommandError("Run `relasi seed --demo` first: the workspace does not exist.")
+    def seed(self, *, workspace: Workspace, owner: User) -> None:
         customers = list(
             Contact.objects.filter(
-                workspace=membership.workspace, kind=ContactKind.EXTERNAL, merged_into__isnull=True
+                workspace=workspace, kind=ContactKind.EXTERNAL, merged_into__isnull=True
             ).order_by("id")[:10]
         )
-        demo_sales_ensure(
-            workspace=membership.workspace, owner=membership.user, customers=customers, stdout=self.stdout
-        )
+        demo_sales_ensure(workspace=workspace, owner=owner, customers=customers, stdout=self.stdout)
