@@ -54,6 +54,7 @@ def fake_graph() -> Iterator[FakeGraphHandle]:
     try:
         yield FakeGraphHandle(fake=fake, url=url, base_url=url + "/v21.0", capture=capture)
     finally:
+        fake.close()
         server.shutdown()
         capture_server.shutdown()
         server.server_close()

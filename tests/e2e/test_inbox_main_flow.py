@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from django.db import connection
 from django.urls import reverse
 
 from relasi.accounts.enums import Role
@@ -29,7 +30,16 @@ from relasi.sales.profile import sales_profile_get
 from relasi.sales.services_invoices import invoice_create, invoice_issue
 from tests.factories import MembershipFactory, UserFactory, WorkspaceFactory
 
-pytestmark = pytest.mark.browser
+# Four threads write here at once (live server, worker, websocket, the fake's webhooks). The
+# SQLite *test* database is a shared-cache in-memory file whose table locks fail at once instead
+# of waiting; the embedded mode's real file (WAL, busy timeout) has no such limit.
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(
+        connection.vendor != "postgresql",
+        reason="the shared in-memory SQLite test database cannot take four writer threads",
+    ),
+]
 
 PASSWORD = "rahasia-sekali-123"
 PHONE_NUMBER_ID = "100000000000001"
@@ -44,6 +54,7 @@ def fake_graph() -> Iterator[tuple[FakeGraph, str]]:
     try:
         yield fake, url
     finally:
+        fake.close()
         server.shutdown()
         server.server_close()
 
@@ -120,13 +131,6 @@ def test_customer_writes_agent_answers_sends_the_invoice_resolves_and_sees_the_r
     embedded_realtime: None,
     celery_worker_thread: Any,
 ) -> None:
-    from django.db import connection
-
-    if connection.vendor != "postgresql":
-        # Four threads write here at once (live server, worker, websocket, fake's webhooks). The
-        # SQLite *test* database is a shared-cache in-memory file whose table locks fail at once
-        # instead of waiting; the embedded mode's real file (WAL, busy timeout) has no such limit.
-        pytest.skip("the shared in-memory SQLite test database cannot take four writer threads")
     base = live_server.url
     inbox: Inbox = shop["inbox"]
     invoice: Invoice = shop["invoice"]

@@ -249,6 +249,16 @@ class FakeGraph:
 
     # -- webhooks out --------------------------------------------------------------------
 
+    def close(self) -> None:
+        """Stop posting webhooks: drop what is still queued and end the delivery thread (a
+        test's teardown, so that no late webhook reaches the next test's server)."""
+        with self._webhooks.mutex:
+            self._webhooks.queue.clear()
+        worker, self._worker = self._worker, None
+        if worker is not None and worker.is_alive():
+            self._webhooks.put(None)
+            worker.join(timeout=15)
+
     def _ensure_worker(self) -> None:
         if self._worker is None or not self._worker.is_alive():
             self._worker = threading.Thread(
