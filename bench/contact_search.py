@@ -70,24 +70,13 @@ if "testserver" not in _hosts.split(","):
     os.environ["RELASI_ALLOWED_HOSTS"] = _hosts + ",testserver"
 
 import psycopg  # noqa: E402
-from psycopg.conninfo import conninfo_to_dict  # noqa: E402
 
-from harness import Timer, machine, percentile, stopwatch, summary, write_result  # noqa: E402
+from harness import Timer, database_ensure, machine, percentile, stopwatch, summary, write_result  # noqa: E402
 
 DATABASE_URL = os.environ["DATABASE_URL"]
 
 
-def database_ensure() -> None:
-    """Create the benchmark database when it does not exist (never drops anything)."""
-    params = conninfo_to_dict(DATABASE_URL)
-    name = str(params.pop("dbname", "relasi_bench"))
-    with psycopg.connect(**params, dbname="postgres", autocommit=True) as conn:
-        if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone() is None:
-            conn.execute(f'CREATE DATABASE "{name}"')
-            print(f"Created database {name}.")
-
-
-database_ensure()
+database_ensure(DATABASE_URL)
 
 import django  # noqa: E402
 

@@ -135,3 +135,17 @@ def write_result(
     temporary.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n")
     temporary.replace(path)  # readers never see half a file
     return path
+
+
+def database_ensure(database_url: str) -> None:
+    """Create the benchmark's PostgreSQL database named in ``database_url`` when it does not
+    exist (never drops anything)."""
+    import psycopg
+    from psycopg.conninfo import conninfo_to_dict
+
+    params = conninfo_to_dict(database_url)
+    name = str(params.pop("dbname", "relasi_bench"))
+    with psycopg.connect(**params, dbname="postgres", autocommit=True) as conn:
+        if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone() is None:
+            conn.execute(f'CREATE DATABASE "{name}"')
+            print(f"Created database {name}.")

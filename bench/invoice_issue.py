@@ -39,24 +39,13 @@ os.environ.setdefault("RELASI_DATA_DIR", "/tmp/relasi_bench_issue")  # noqa: S10
 os.environ.setdefault("CELERY_BROKER_URL", "memory://")  # the PDF job is enqueued, not run
 
 import psycopg  # noqa: E402
-from psycopg.conninfo import conninfo_to_dict  # noqa: E402
 
-from harness import Timer, machine, stopwatch, summary, write_result  # noqa: E402
+from harness import Timer, database_ensure, machine, stopwatch, summary, write_result  # noqa: E402
 
 DATABASE_URL = os.environ["DATABASE_URL"]
 
 
-def database_ensure() -> None:
-    """Create the benchmark database when it does not exist (never drops anything)."""
-    params = conninfo_to_dict(DATABASE_URL)
-    name = str(params.pop("dbname", "relasi_bench_issue"))
-    with psycopg.connect(**params, dbname="postgres", autocommit=True) as conn:
-        if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone() is None:
-            conn.execute(f'CREATE DATABASE "{name}"')
-            print(f"Created database {name}.")
-
-
-database_ensure()
+database_ensure(DATABASE_URL)
 
 import django  # noqa: E402
 

@@ -75,9 +75,8 @@ os.environ.pop("CELERY_BROKER_URL", None)  # the broker is REDIS_URL, as in prod
 os.environ["RELASI_DEBUG"] = "0"
 
 import psycopg  # noqa: E402
-from psycopg.conninfo import conninfo_to_dict  # noqa: E402
 
-from harness import machine, stopwatch, summary, write_result  # noqa: E402
+from harness import database_ensure, machine, stopwatch, summary, write_result  # noqa: E402
 
 DATABASE_URL = os.environ["DATABASE_URL"]
 REDIS_URL = os.environ["REDIS_URL"]
@@ -86,17 +85,7 @@ BIN = Path(sys.executable).parent
 REF_TABLE = "bench_webhookevent"
 
 
-def database_ensure() -> None:
-    """Create the benchmark database when it does not exist (never drops anything)."""
-    params = conninfo_to_dict(DATABASE_URL)
-    name = str(params.pop("dbname", "relasi_bench_webhook"))
-    with psycopg.connect(**params, dbname="postgres", autocommit=True) as conn:
-        if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone() is None:
-            conn.execute(f'CREATE DATABASE "{name}"')
-            print(f"Created database {name}.")
-
-
-database_ensure()
+database_ensure(DATABASE_URL)
 
 import django  # noqa: E402
 
