@@ -27,7 +27,7 @@ from relasi.accounts.permissions import Perm
 from relasi.conversations import selectors, services
 from relasi.conversations.forms import InboxForm, LabelForm, QuickReplyForm, TeamForm, WhatsAppInboxForm
 from relasi.conversations.inbox_settings import InboxCreate, InboxUpdate
-from relasi.conversations.models import Inbox, Label, QuickReply, Team
+from relasi.conversations.models import Inbox, QuickReply
 from relasi.web.forms import form_status, form_submit
 
 _GET_POST = require_http_methods(["GET", "POST"])
@@ -160,162 +160,122 @@ def inbox_test_view(request: WorkspaceRequest, inbox_id: int) -> HttpResponse:
 # Quick replies, labels, teams: a list with an "add" form, an edit page and a delete -----
 
 
-@_GET_POST
-@workspace_view(Perm.INBOXES_MANAGE)
-def quick_reply_list_view(request: WorkspaceRequest) -> HttpResponse:
-    form = QuickReplyForm(request.POST or None)
-    created = form_submit(
-        request,
-        form,
-        lambda: services.quick_reply_create(
+@dataclass(frozen=True)
+class SetupPages:
+    """The list (with an "add" form), edit and delete pages of one kind of set-up item. Each
+    kind declares its form, selectors, services and texts; the pages are the same."""
+
+    list_url: str
+    template: str
+    form: Callable[[WorkspaceRequest, Any], Any]  # (request, item or None) → bound form
+    get: Callable[[Workspace, int], Any]
+    list: Callable[[Workspace], Any]
+    save: Callable[[WorkspaceRequest, Any, Any], Any]  # (request, form, item or None) → item
+    delete: Callable[[WorkspaceRequest, Any], None]
+    saved: Callable[[Any], str]
+    deleted: str | Promise
+    not_found: str | Promise
+    edit_title: str | Promise
+
+    def _item(self, request: WorkspaceRequest, item_id: int) -> Any:
+        item = self.get(request.workspace, item_id)
+        if item is None:
+            raise Http404(str(self.not_found))
+        return item
+
+    def list_view(self, request: WorkspaceRequest) -> HttpResponse:
+        form = self.form(request, None)
+        created = form_submit(request, form, lambda: self.save(request, form, None))
+        if created is not None:
+            messages.success(request, self.saved(created))
+            return redirect(self.list_url, request.workspace.slug)
+        context = {"form": form, "items": self.list(request.workspace)}
+        return render(request, self.template, context, status=form_status(request))
+
+    def edit_view(self, request: WorkspaceRequest, item_id: int) -> HttpResponse:
+        item = self._item(request, item_id)
+        form = self.form(request, item)
+        if form_submit(request, form, lambda: self.save(request, form, item)) is not None:
+            messages.success(request, _("Changes saved."))
+            return redirect(self.list_url, request.workspace.slug)
+        context = {"form": form, "item": item, "title": self.edit_title, "back": self.list_url}
+        return render(request, "conversations/setup_form.html", context, status=form_status(request))
+
+    def delete_view(self, request: WorkspaceRequest, item_id: int) -> HttpResponse:
+        self.delete(request, self._item(request, item_id))
+        messages.success(request, str(self.deleted))
+        return redirect(self.list_url, request.workspace.slug)
+
+    def views(self) -> tuple[Any, Any, Any]:
+        """The three views, with their permission and method checks."""
+        manage = workspace_view(Perm.INBOXES_MANAGE)
+        return (
+            _GET_POST(manage(self.list_view)),
+            _GET_POST(manage(self.edit_view)),
+            require_POST(manage(self.delete_view)),
+        )
+
+
+def _quick_reply_save(request: WorkspaceRequest, form: Any, item: QuickReply | None) -> QuickReply:
+    if item is None:
+        return services.quick_reply_create(
             workspace=request.workspace, actor=request.user, values=form.cleaned_data
-        ),
-    )
-    if created is not None:
-        messages.success(request, _("Quick reply /%(s)s saved.") % {"s": created.shortcut})
-        return redirect("conversations:quick_reply_list", request.workspace.slug)
-    context = {"form": form, "items": selectors.quick_reply_list(workspace=request.workspace)}
-    return render(request, "conversations/quick_reply_list.html", context, status=form_status(request))
+        )
+    return services.quick_reply_update(quick_reply=item, actor=request.user, values=form.cleaned_data)
 
 
-def _quick_reply(request: WorkspaceRequest, item_id: int) -> QuickReply:
-    item = selectors.quick_reply_get(workspace=request.workspace, quick_reply_id=item_id)
-    if item is None:
-        raise Http404(_("Quick reply not found."))
-    return item
-
-
-@_GET_POST
-@workspace_view(Perm.INBOXES_MANAGE)
-def quick_reply_edit_view(request: WorkspaceRequest, item_id: int) -> HttpResponse:
-    item = _quick_reply(request, item_id)
-    form = QuickReplyForm(request.POST or None, initial={"shortcut": item.shortcut, "body": item.body})
-    saved = form_submit(
-        request,
-        form,
-        lambda: services.quick_reply_update(quick_reply=item, actor=request.user, values=form.cleaned_data),
-    )
-    if saved is not None:
-        messages.success(request, _("Changes saved."))
-        return redirect("conversations:quick_reply_list", request.workspace.slug)
-    context = {
-        "form": form,
-        "item": item,
-        "title": _("Edit quick reply"),
-        "back": "conversations:quick_reply_list",
-    }
-    return render(request, "conversations/setup_form.html", context, status=form_status(request))
-
-
-@require_POST
-@workspace_view(Perm.INBOXES_MANAGE)
-def quick_reply_delete_view(request: WorkspaceRequest, item_id: int) -> HttpResponse:
-    services.quick_reply_delete(quick_reply=_quick_reply(request, item_id), actor=request.user)
-    messages.success(request, _("Quick reply deleted."))
-    return redirect("conversations:quick_reply_list", request.workspace.slug)
-
-
-@_GET_POST
-@workspace_view(Perm.INBOXES_MANAGE)
-def label_list_view(request: WorkspaceRequest) -> HttpResponse:
-    form = LabelForm(request.POST or None)
-    created = form_submit(
-        request,
-        form,
-        lambda: services.label_save(
-            workspace=request.workspace, actor=request.user, values=form.cleaned_data
-        ),
-    )
-    if created is not None:
-        messages.success(request, _("Label %(name)s saved.") % {"name": created.name})
-        return redirect("conversations:label_list", request.workspace.slug)
-    context = {"form": form, "items": selectors.label_list(workspace=request.workspace)}
-    return render(request, "conversations/label_list.html", context, status=form_status(request))
-
-
-def _label(request: WorkspaceRequest, item_id: int) -> Label:
-    item = selectors.label_get(workspace=request.workspace, label_id=item_id)
-    if item is None:
-        raise Http404(_("Label not found."))
-    return item
-
-
-@_GET_POST
-@workspace_view(Perm.INBOXES_MANAGE)
-def label_edit_view(request: WorkspaceRequest, item_id: int) -> HttpResponse:
-    item = _label(request, item_id)
-    form = LabelForm(request.POST or None, initial={"name": item.name, "color": item.color})
-    saved = form_submit(
-        request,
-        form,
-        lambda: services.label_save(
-            workspace=request.workspace, actor=request.user, values=form.cleaned_data, label=item
-        ),
-    )
-    if saved is not None:
-        messages.success(request, _("Changes saved."))
-        return redirect("conversations:label_list", request.workspace.slug)
-    context = {"form": form, "item": item, "title": _("Edit label"), "back": "conversations:label_list"}
-    return render(request, "conversations/setup_form.html", context, status=form_status(request))
-
-
-@require_POST
-@workspace_view(Perm.INBOXES_MANAGE)
-def label_delete_view(request: WorkspaceRequest, item_id: int) -> HttpResponse:
-    services.label_delete(label=_label(request, item_id), actor=request.user)
-    messages.success(request, _("Label deleted."))
-    return redirect("conversations:label_list", request.workspace.slug)
-
-
-@_GET_POST
-@workspace_view(Perm.INBOXES_MANAGE)
-def team_list_view(request: WorkspaceRequest) -> HttpResponse:
-    form = TeamForm(request.POST or None, workspace=request.workspace)
-    created = form_submit(
-        request,
-        form,
-        lambda: services.team_save(workspace=request.workspace, actor=request.user, values=form.values()),
-    )
-    if created is not None:
-        messages.success(request, _("Team %(name)s saved.") % {"name": created.name})
-        return redirect("conversations:team_list", request.workspace.slug)
-    context = {"form": form, "items": selectors.team_list(workspace=request.workspace)}
-    return render(request, "conversations/team_list.html", context, status=form_status(request))
-
-
-def _team(request: WorkspaceRequest, item_id: int) -> Team:
-    item = selectors.team_get(workspace=request.workspace, team_id=item_id)
-    if item is None:
-        raise Http404(_("Team not found."))
-    return item
-
-
-@_GET_POST
-@workspace_view(Perm.INBOXES_MANAGE)
-def team_edit_view(request: WorkspaceRequest, item_id: int) -> HttpResponse:
-    item = _team(request, item_id)
-    form = TeamForm(
+QUICK_REPLY_PAGES = SetupPages(
+    list_url="conversations:quick_reply_list",
+    template="conversations/quick_reply_list.html",
+    form=lambda request, item: QuickReplyForm(
+        request.POST or None, initial={"shortcut": item.shortcut, "body": item.body} if item else None
+    ),
+    get=lambda workspace, pk: selectors.quick_reply_get(workspace=workspace, quick_reply_id=pk),
+    list=lambda workspace: selectors.quick_reply_list(workspace=workspace),
+    save=_quick_reply_save,
+    delete=lambda request, item: services.quick_reply_delete(quick_reply=item, actor=request.user),
+    saved=lambda item: _("Quick reply /%(s)s saved.") % {"s": item.shortcut},
+    deleted=gettext_lazy("Quick reply deleted."),
+    not_found=gettext_lazy("Quick reply not found."),
+    edit_title=gettext_lazy("Edit quick reply"),
+)
+LABEL_PAGES = SetupPages(
+    list_url="conversations:label_list",
+    template="conversations/label_list.html",
+    form=lambda request, item: LabelForm(
+        request.POST or None, initial={"name": item.name, "color": item.color} if item else None
+    ),
+    get=lambda workspace, pk: selectors.label_get(workspace=workspace, label_id=pk),
+    list=lambda workspace: selectors.label_list(workspace=workspace),
+    save=lambda request, form, item: services.label_save(
+        workspace=request.workspace, actor=request.user, values=form.cleaned_data, label=item
+    ),
+    delete=lambda request, item: services.label_delete(label=item, actor=request.user),
+    saved=lambda item: _("Label %(name)s saved.") % {"name": item.name},
+    deleted=gettext_lazy("Label deleted."),
+    not_found=gettext_lazy("Label not found."),
+    edit_title=gettext_lazy("Edit label"),
+)
+TEAM_PAGES = SetupPages(
+    list_url="conversations:team_list",
+    template="conversations/team_list.html",
+    form=lambda request, item: TeamForm(
         request.POST or None,
         workspace=request.workspace,
-        initial={"name": item.name, "member_ids": [str(u.pk) for u in item.members.all()]},
-    )
-    saved = form_submit(
-        request,
-        form,
-        lambda: services.team_save(
-            workspace=request.workspace, actor=request.user, values=form.values(), team=item
-        ),
-    )
-    if saved is not None:
-        messages.success(request, _("Changes saved."))
-        return redirect("conversations:team_list", request.workspace.slug)
-    context = {"form": form, "item": item, "title": _("Edit team"), "back": "conversations:team_list"}
-    return render(request, "conversations/setup_form.html", context, status=form_status(request))
+        initial={"name": item.name, "member_ids": [str(u.pk) for u in item.members.all()]} if item else None,
+    ),
+    get=lambda workspace, pk: selectors.team_get(workspace=workspace, team_id=pk),
+    list=lambda workspace: selectors.team_list(workspace=workspace),
+    save=lambda request, form, item: services.team_save(
+        workspace=request.workspace, actor=request.user, values=form.values(), team=item
+    ),
+    delete=lambda request, item: services.team_delete(team=item, actor=request.user),
+    saved=lambda item: _("Team %(name)s saved.") % {"name": item.name},
+    deleted=gettext_lazy("Team deleted."),
+    not_found=gettext_lazy("Team not found."),
+    edit_title=gettext_lazy("Edit team"),
+)
 
-
-@require_POST
-@workspace_view(Perm.INBOXES_MANAGE)
-def team_delete_view(request: WorkspaceRequest, item_id: int) -> HttpResponse:
-    services.team_delete(team=_team(request, item_id), actor=request.user)
-    messages.success(request, _("Team deleted."))
-    return redirect("conversations:team_list", request.workspace.slug)
+quick_reply_list_view, quick_reply_edit_view, quick_reply_delete_view = QUICK_REPLY_PAGES.views()
+label_list_view, label_edit_view, label_delete_view = LABEL_PAGES.views()
+team_list_view, team_edit_view, team_delete_view = TEAM_PAGES.views()
