@@ -98,6 +98,8 @@ bench: install
 	$(BIN)/python bench/invoice_issue.py
 	$(BIN)/python bench/webhook_ingest.py
 	$(BIN)/python bench/inbox_list.py
+	$(BIN)/python bench/bgnbd.py
+	$(BIN)/python bench/rfm_clv.py
 
 ## Regenerate the translation catalogues after changing user-facing text.
 messages: install

@@ -30,10 +30,14 @@ class Perm(StrEnum):
     CONVERSATIONS_VIEW = "conversations.view"  # read inboxes and conversations
     CONVERSATIONS_REPLY = "conversations.reply"  # reply, add notes, assign, resolve, label
     INBOXES_MANAGE = "inboxes.manage"  # set up inboxes and channels, templates, quick replies
+    SURVEYS_VIEW = "surveys.view"  # see surveys, their results and answers
+    SURVEYS_MANAGE = "surveys.manage"  # create and send surveys, follow up answers, feedback topics
 
 
 _ALL = frozenset(Perm)
-_READ = frozenset({Perm.CONTACTS_VIEW, Perm.TOKENS_MANAGE, Perm.SALES_VIEW, Perm.CONVERSATIONS_VIEW})
+_READ = frozenset(
+    {Perm.CONTACTS_VIEW, Perm.TOKENS_MANAGE, Perm.SALES_VIEW, Perm.CONVERSATIONS_VIEW, Perm.SURVEYS_VIEW}
+)
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Perm]] = {
     Role.OWNER: _ALL,
@@ -80,6 +84,10 @@ PERM_DESCRIPTIONS: dict[Perm, str | Promise] = {
     Perm.CONVERSATIONS_VIEW: _("Read inboxes and conversations"),
     Perm.CONVERSATIONS_REPLY: _("Reply to customers, add notes, assign, resolve and label conversations"),
     Perm.INBOXES_MANAGE: _("Set up inboxes and channels, WhatsApp templates and quick replies"),
+    Perm.SURVEYS_VIEW: _("See satisfaction surveys (NPS, CSAT, CES), their results and answers"),
+    Perm.SURVEYS_MANAGE: _(
+        "Create and send surveys, export answers, follow up unhappy customers, edit feedback topics"
+    ),
 }
 
 

@@ -128,6 +128,13 @@ def _register_routers() -> None:
     from relasi.channels.webchat.api import webchat_inboxes_router
 
     api.add_router("/v1/webchat-inboxes", webchat_inboxes_router, tags=["web-chat inboxes"])
+    from relasi.analytics.api import analytics_router
+
+    api.add_router("/v1/analytics", analytics_router, tags=["analytics"])
+    from relasi.surveys import api as surveys_api
+
+    api.add_router("/v1/surveys", surveys_api.surveys_router, tags=["surveys"])
+    api.add_router("/v1/survey-responses", surveys_api.survey_responses_router, tags=["surveys"])
 
 
 _register_routers()

@@ -67,6 +67,8 @@ INSTALLED_APPS = [
     "relasi.contacts",
     "relasi.sales",
     "relasi.conversations",
+    "relasi.analytics",
+    "relasi.surveys",
     "relasi.channels.whatsapp",
     "relasi.channels.email",
     "relasi.channels.webchat",
@@ -225,6 +227,11 @@ CELERY_BEAT_SCHEDULE = {
     "whatsapp-events-sweep": {"task": "whatsapp.events_sweep", "schedule": crontab(minute="*/5")},
     # E-mail inboxes: poll each IMAP mailbox (one job per mailbox) and retry unfinished mails.
     "email-poll-mailboxes": {"task": "email.poll_mailboxes", "schedule": 60.0},
+    # Customer analytics: every workspace's metrics, nightly at 02:30 (server time).
+    "analytics-metrics-refresh": {
+        "task": "analytics.metrics_refresh_all",
+        "schedule": crontab(hour=2, minute=30),
+    },
 }
 
 # Mail: SMTP when configured, else the in-app outbox the owner reads under Pengaturan.

@@ -11,6 +11,8 @@ urlpatterns = [
     path("", include("relasi.contacts.urls")),
     path("", include("relasi.sales.urls")),
     path("", include("relasi.conversations.urls")),
+    path("", include("relasi.analytics.urls")),
+    path("", include("relasi.surveys.urls")),
     path("", include("relasi.channels.email.urls")),
     path("", include("relasi.channels.webchat.urls")),
     path("", include(("relasi.channels.whatsapp.views_simulator", "whatsapp_simulator"))),

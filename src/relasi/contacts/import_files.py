@@ -18,7 +18,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any, cast
+from typing import IO, Any, TypeVar, cast
 
 from django.core.files import File
 from django.utils.translation import gettext as _
@@ -32,6 +32,8 @@ XLSX_EXTENSIONS = frozenset({".xlsx", ".xlsm"})
 _ZIP_MAGIC = b"PK\x03\x04"
 _OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # the old binary .xls
 _CSV_DELIMITERS = (",", ";", "\t", "|")
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -236,7 +238,7 @@ def data_rows(table: Iterator[list[object]], *, width: int) -> Iterator[SheetRow
             yield SheetRow(number=number, cells=texts + ("",) * (width - len(texts)))
 
 
-def batched(rows: Iterable[SheetRow], size: int) -> Iterator[list[SheetRow]]:
+def batched(rows: Iterable[T], size: int) -> Iterator[list[T]]:
     iterator = iter(rows)
     while batch := list(itertools.islice(iterator, size)):
         yield batch

@@ -17,6 +17,7 @@ from relasi.contacts import selectors, services
 from relasi.contacts.enums import ContactKind, Source
 from relasi.contacts.forms import ContactForm, NoteForm
 from relasi.contacts.models import Contact
+from relasi.contacts.panels import contact_panels
 from relasi.contacts.validation import parse_date
 from relasi.core.exceptions import ApplicationError
 from relasi.core.pagination import paginate_keyset
@@ -152,6 +153,7 @@ def contact_detail_view(request: WorkspaceRequest, contact_id: int) -> HttpRespo
         "can_edit": request.membership.can(Perm.CONTACTS_EDIT),
         "can_delete": request.membership.can(Perm.CONTACTS_DELETE),
         "can_merge": request.membership.can(Perm.CONTACTS_MERGE),
+        "panels": contact_panels(membership=request.membership),
     }
     return render(request, "contacts/detail.html", context)
 

@@ -21,6 +21,11 @@ Flow:
 3. The answer — a tap on a list row or template button (``csat_whatsapp_answer``, called by the
    WhatsApp inbound worker), the public page, or an admin recording a rating given by phone —
    goes through ``csat_record``.
+4. The request and the rating are also written to the surveys app, as an invitation and a
+   response of the workspace's inbox-CSAT survey (``surveys.services.inbox_csat_*``), linked
+   to the contact, the conversation and the agent rated. The ``csat_*`` fields of the
+   conversation stay (the reports read them). WhatsApp options of other surveys share the
+   ``csat:`` prefix (``csat:survey:…``) and are passed on to ``surveys.sending``.
 
 Rules:
 
@@ -81,6 +86,8 @@ from relasi.conversations.services_outbound import message_send
 from relasi.core.audit import audit_record, diff, snapshot
 from relasi.core.exceptions import ApplicationError, Conflict, ValidationError
 from relasi.core.models import AuditAction
+from relasi.surveys import services as survey_services
+from relasi.surveys.tokens import REPLY_PREFIX as SURVEY_REPLY_PREFIX
 
 logger = logging.getLogger(__name__)
 
@@ -373,6 +380,10 @@ def csat_request_send(*, conversation_id: int) -> CsatRequestOutcome:
         # message_send announced the survey (message.created); the flag is for reports only.
         conversation.csat_requested_at = timezone.now()
         conversation.save(update_fields=["csat_requested_at", "updated_at"])
+        # The same request as an invitation of the workspace's inbox-CSAT survey (surveys app).
+        survey_services.inbox_csat_invitation_record(
+            conversation=conversation, message_id=sent.pk, sent_at=conversation.csat_requested_at
+        )
         return CsatRequestOutcome("sent", message_id=sent.pk)
 
 
@@ -433,6 +444,10 @@ def csat_record(
         conv.csat_agent_id = conv.assignee_id
     fields = ["csat_score", "csat_comment", "csat_source", "csat_answered_at", "csat_requested_at"]
     conv.save(update_fields=[*fields, "csat_agent", "updated_at"])
+    # The same rating as a response of the workspace's inbox-CSAT survey (surveys app).
+    survey_services.inbox_csat_response_record(
+        conversation=conv, score=value, comment=text, csat_source=source, actor=actor
+    )
     rating = f"{value}/5 ({score_label(value)})"
     if actor is not None:
         line = _("Rating %(rating)s recorded by %(name)s") % {"rating": rating, "name": str(actor)}
@@ -491,6 +506,19 @@ def csat_whatsapp_answer(
     ``external_id``) in the rated conversation, which stays as it is (see the module
     docstring), the window is open again, and: a score is recorded and thanked for; "show the
     options" (a template button without a score) is answered with the list."""
+    if reply_id.startswith(SURVEY_REPLY_PREFIX):  # an option of a survey sent from the surveys app
+        from relasi.surveys.sending import survey_whatsapp_answer
+
+        return survey_whatsapp_answer(
+            inbox=inbox,
+            identity=identity,
+            reply_id=reply_id,
+            external_id=external_id,
+            kind=kind,
+            body=body,
+            payload=payload,
+            sent_at=sent_at,
+        )
     parsed = csat_reply_parse(reply_id)
     if parsed is None:
         return None

@@ -25,8 +25,8 @@ SECTIONS: tuple[Section, ...] = (
     Section("reports", _("Reports"), "conversations:reports", perm="inboxes.manage"),
     Section("sales", pgettext_lazy("navigation", "Sales"), "sales:deal_board", ("/penjualan/",)),
     Section("inventory", _("Stock"), None),
-    Section("support", _("Service"), None),
+    Section("support", _("Service"), "surveys:list", ("/survei/",), perm="surveys.view"),
     Section("campaigns", _("Campaigns"), None),
-    Section("analytics", _("Analytics"), None),
+    Section("analytics", _("Analytics"), "analytics:home"),
     Section("settings", _("Settings"), "web:settings"),
 )

@@ -67,6 +67,8 @@ class Command(BaseCommand):
         if not options["no_demo"]:
             call_command("seed", demo=True, stdout=self.stdout)
             call_command("seed_sales", demo=True, stdout=self.stdout)
+            call_command("seed_surveys", demo=True, stdout=self.stdout)
+            call_command("seed_analytics", demo=True, stdout=self.stdout)
         host, port = options["host"], options["port"]
         realtime_port = port + 1
         fake_port = port + 99  # the demo's fake WhatsApp Cloud API (8099 next to 8000)
