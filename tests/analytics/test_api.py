@@ -136,13 +136,13 @@ def test_a_customers_numbers_come_with_their_reasons(
         "score": "555",
         "segment": "champions",
         "segment_label": "Champions",
-        "explanation": "Recency 5 (last purchase 1 days ago), frequency 5 (36 purchases), monetary 5 "
+        "explanation": "Recency 5 (last purchase 1 day ago), frequency 5 (36 purchases), monetary 5 "
         "(Rp9.900.000 in total).",
     }
     assert body["customer_type"] == {
         "key": "loyal",
         "label": "Loyal customer",
-        "reason": "36 purchases, the last 1 days ago: recency score 5 and frequency score 5 (the rule: at "
+        "reason": "36 purchases, the last 1 day ago: recency score 5 and frequency score 5 (the rule: at "
         "least 3 purchases and both scores 3 or better).",
     }
     assert body["lifecycle"]["stage"] == "retention"

@@ -21,6 +21,19 @@ from tests.surveys import make_survey
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("customer_texts_in_english")]
 
+
+@pytest.fixture
+def api_as(api_as: Callable[[User, Workspace], ApiClient]) -> Callable[[User, Workspace], ApiClient]:
+    """The API in English: answers follow Accept-Language, else the user's language (id)."""
+
+    def make(user: User, workspace: Workspace) -> ApiClient:
+        client = api_as(user, workspace)
+        client.headers["Accept-Language"] = "en"
+        return client
+
+    return make
+
+
 Api = Callable[[User, Workspace], ApiClient]
 
 

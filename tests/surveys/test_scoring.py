@@ -106,7 +106,7 @@ def test_a_boolean_is_not_a_score() -> None:
 
 
 # Deadline and generation speed off: a loaded 2-core CI machine is not a failure of the maths.
-@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=100, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(st.integers(min_value=0, max_value=10), max_size=60), st.randoms())
 def test_nps_does_not_depend_on_the_order_of_the_answers(answers: list[int], random: object) -> None:
     shuffled = list(answers)
@@ -115,7 +115,7 @@ def test_nps_does_not_depend_on_the_order_of_the_answers(answers: list[int], ran
     assert scoring.nps(answers) == scoring.nps_from_counts({s: answers.count(s) for s in set(answers)})
 
 
-@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=100, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
 @given(
     st.lists(st.integers(min_value=1, max_value=5), max_size=60),
     st.lists(st.integers(min_value=1, max_value=7), max_size=60),
@@ -129,7 +129,7 @@ def test_csat_and_ces_do_not_depend_on_the_order(csat: list[int], ces: list[int]
     assert scoring.ces(b) == scoring.ces(ces)
 
 
-@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=100, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(st.integers(min_value=0, max_value=10), min_size=1, max_size=60))
 def test_nps_stays_between_minus_100_and_100(answers: list[int]) -> None:
     result = scoring.nps(answers)

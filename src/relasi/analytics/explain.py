@@ -25,6 +25,11 @@ class Explanation:
     probabilistic: str
 
 
+def _days_ago(days: int | None) -> str:
+    count = days or 0
+    return ngettext("%(days)s day ago", "%(days)s days ago", count) % {"days": count}
+
+
 def _percent(value: float) -> str:
     return f"{format_number(round(value * 100))}%"
 
@@ -41,11 +46,11 @@ def _type_reason(m: CustomerMetrics) -> str:
         }
     if m.customer_type == "loyal":
         return _(
-            "%(n)s purchases, the last %(days)s days ago: recency score %(r)s and frequency score %(f)s "
+            "%(n)s purchases, the last %(ago)s: recency score %(r)s and frequency score %(f)s "
             "(the rule: at least %(min)s purchases and both scores %(score)s or better)."
         ) % {
             "n": m.orders,
-            "days": m.days_since_last,
+            "ago": _days_ago(m.days_since_last),
             "r": m.r_score,
             "f": m.f_score,
             "min": t.loyal_min_orders,
@@ -116,9 +121,9 @@ def _churn_reason(m: CustomerMetrics) -> str:
     if not m.orders:
         return _("No purchase yet.")
     if m.frequency == 0:
-        return _(
-            "Bought once, %(days)s days ago: one-time buyers are judged by the days since that purchase."
-        ) % {"days": m.days_since_last}
+        return _("Bought once, %(ago)s: one-time buyers are judged by the days since that purchase.") % {
+            "ago": _days_ago(m.days_since_last)
+        }
     if m.p_alive is None:
         return _("Too few repeat buyers in the workspace to fit the model yet.")
     return _("Probability of still being an active customer: %(p)s.") % {"p": _percent(m.p_alive)}
@@ -149,13 +154,13 @@ def customer_explanation(*, metrics: CustomerMetrics, settings: AnalyticsSetting
             "days": max(m.tenure_days, 90),
         }
     rfm = _(
-        "Recency %(r)s (last purchase %(days)s days ago), frequency %(f)s (%(n)s purchases), "
+        "Recency %(r)s (last purchase %(ago)s), frequency %(f)s (%(purchases)s), "
         "monetary %(m)s (%(spend)s in total)."
     ) % {
         "r": m.r_score,
-        "days": m.days_since_last if m.days_since_last is not None else "-",
+        "ago": _days_ago(m.days_since_last) if m.days_since_last is not None else "-",
         "f": m.f_score,
-        "n": m.orders,
+        "purchases": ngettext("%(n)s purchase", "%(n)s purchases", m.orders) % {"n": m.orders},
         "m": m.m_score,
         "spend": format_rupiah(m.total_spend),
     }

@@ -37,7 +37,8 @@ logger = logging.getLogger(__name__)
 # The models need repeat buyers to learn from; below this they are not fitted.
 MIN_REPEAT_BUYERS = 20
 DAYS_PER_MONTH = 30
-FIT_SAMPLE = 200_000  # the model's time unit is the day; lifetimes' "D" multiplier is 30 too
+FIT_SAMPLE = 200_000
+FALLBACK_PENALIZER = 0.001  # the model's time unit is the day; lifetimes' "D" multiplier is 30 too
 
 
 @dataclass(frozen=True)
@@ -77,13 +78,22 @@ def _fit(
         return None, None
     chosen = fit_sample(contact_ids)
     spenders = chosen & repeaters
+    arrays = (
+        summary.frequency[chosen].astype(np.float64),
+        summary.recency[chosen].astype(np.float64),
+        summary.T[chosen].astype(np.float64),
+    )
     try:
-        purchases = bgnbd.bgnbd_fit(
-            summary.frequency[chosen].astype(np.float64),
-            summary.recency[chosen].astype(np.float64),
-            summary.T[chosen].astype(np.float64),
-        )
-    except (ValueError, ArithmeticError, RuntimeError):
+        purchases = bgnbd.bgnbd_fit(*arrays)
+    except bgnbd.ConvergenceError:
+        # A history the plain maximum likelihood cannot pin (everyone regular, nobody
+        # stops): lifetimes' remedy, a small penalty on the parameters' size.
+        try:
+            purchases = bgnbd.bgnbd_fit(*arrays, penalizer=FALLBACK_PENALIZER)
+        except (ValueError, ArithmeticError, RuntimeError):
+            logger.warning("BG/NBD could not be fitted to this history", exc_info=True)
+            return None, None
+    except (ValueError, ArithmeticError):
         logger.warning("BG/NBD could not be fitted to this history", exc_info=True)
         return None, None
     # The spend model fails more often on small shops (near-constant spend): P(alive) and the

@@ -320,16 +320,19 @@ def _bgnbd_ll_and_grad(
     return ll, np.array([g_r, g_alpha, g_a, g_b])
 
 
-def _bgnbd_objective(data: _BgNbdData) -> Objective:
+def _bgnbd_objective(data: _BgNbdData, penalizer: float = 0.0) -> Objective:
     """−mean ℓ over log-parameters θ = ln(r, α, a, b), with its gradient (chain rule: ∂/∂θ =
-    param · ∂/∂param). The mean keeps the gradient's scale independent of the data size."""
+    param · ∂/∂param). The mean keeps the gradient's scale independent of the data size.
+    ``penalizer`` adds λ·Σ param² (lifetimes' ``penalizer_coef``, on the time-rescaled
+    parameters): it keeps the search off the boundary when the data cannot pin the model."""
 
     def objective(theta: FloatArray) -> tuple[float, FloatArray]:
         params = np.exp(theta)
         ll, grad = _bgnbd_ll_and_grad((params[0], params[1], params[2], params[3]), data)
         if not math.isfinite(ll):
             return math.inf, np.zeros(4)
-        return -ll / data.total_weight, -(grad * params) / data.total_weight
+        value = -ll / data.total_weight + penalizer * float(np.sum(params**2))
+        return value, -(grad * params) / data.total_weight + 2.0 * penalizer * params**2
 
     return objective
 
@@ -414,6 +417,7 @@ def bgnbd_fit(
     T: npt.ArrayLike,
     *,
     weights: npt.ArrayLike | None = None,
+    penalizer: float = 0.0,
 ) -> BgNbdParams:
     """Maximum-likelihood BG/NBD parameters (the estimates of ``lifetimes.BetaGeoFitter`` with
     no penalizer).
@@ -439,7 +443,9 @@ def bgnbd_fit(
     if oldest <= 0:
         raise ValueError("T must be positive for some customer.")
     scale = 1.0 / oldest
-    theta = _minimise(_bgnbd_objective(data.scaled(scale)), np.full(4, _START))
+    if penalizer < 0 or not math.isfinite(penalizer):
+        raise ValueError("The penalizer must be a finite number, 0 or more.")
+    theta = _minimise(_bgnbd_objective(data.scaled(scale), penalizer), np.full(4, _START))
     r, alpha_scaled, a, b = (float(v) for v in np.exp(theta))
     params = (r, alpha_scaled / scale, a, b)
     ll, _ = _bgnbd_ll_and_grad(params, data)
