@@ -27,8 +27,9 @@ from relasi.accounts.permissions import Perm
 from relasi.analytics.enums import ChurnRisk, CustomerType, LifecycleStage, RfmSegment
 from relasi.analytics.forms import filters_to_query
 from relasi.analytics.metrics.churn import AT_RISK_BANDS
-from relasi.analytics.models import CustomerMetrics, MetricsRun, Segment
+from relasi.analytics.models import CustomerMetrics, MetricsRun
 from relasi.analytics.segments import segment_filters_clean, segment_get, segment_members
+from relasi.analytics.selectors import segment_list
 from relasi.contacts.enums import ContactKind, Source
 from relasi.contacts.models import Tag
 from relasi.core.exceptions import ApplicationError, NotFound, fields_invalid
@@ -108,7 +109,7 @@ def segment_choice(request: WorkspaceRequest) -> SegmentChoice:
 
 def segment_options(workspace: Workspace) -> dict[str, list[tuple[str, str]]]:
     return {
-        "saved": [(str(s.pk), s.name) for s in Segment.objects.filter(workspace=workspace).order_by("name")],
+        "saved": [(str(s.pk), s.name) for s in segment_list(workspace=workspace)],
         "rfm": [(f"rfm:{k}", str(v)) for k, v in RfmSegment.choices if k],
     }
 

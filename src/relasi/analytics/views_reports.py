@@ -36,8 +36,8 @@ from relasi.analytics.forms import (
     period_default,
     period_from_query,
 )
-from relasi.analytics.models import AcquisitionCost
 from relasi.analytics.selectors import (
+    acquisition_cost_list,
     acquisition_report,
     cohort_retention,
     cycle_time_records,
@@ -200,10 +200,6 @@ def cohort_export_view(request: WorkspaceRequest) -> HttpResponse:
 # Acquisition -------------------------------------------------------------------------------------
 
 
-def acquisition_cost_list(*, workspace: Workspace, limit: int = 120) -> list[AcquisitionCost]:
-    return list(AcquisitionCost.objects.filter(workspace=workspace).order_by("-month", "source")[:limit])
-
-
 def _acquisition_page(
     request: WorkspaceRequest, form: AcquisitionCostForm | None = None, status: int = 200
 ) -> HttpResponse:
@@ -219,7 +215,7 @@ def _acquisition_page(
         "show_money": show_money,
         "can_manage": request.membership.can(Perm.SETTINGS_MANAGE),
         "form": form or AcquisitionCostForm(initial={"month": timezone.localdate().strftime("%Y-%m")}),
-        "costs": acquisition_cost_list(workspace=workspace) if show_money else [],
+        "costs": list(acquisition_cost_list(workspace=workspace)[:120]) if show_money else [],
         "analytics_tab": "acquisition",
         **_period_context(period),
     }

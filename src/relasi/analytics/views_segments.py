@@ -16,6 +16,7 @@ from relasi.accounts.permissions import Perm
 from relasi.analytics.forms import SegmentForm
 from relasi.analytics.models import Segment
 from relasi.analytics.segments import segment_create, segment_delete, segment_get, segment_update
+from relasi.analytics.selectors import segment_list
 from relasi.analytics.views import customers_url, describe_filters, tag_names
 from relasi.core.exceptions import NotFound
 from relasi.web.forms import form_status, form_submit
@@ -34,7 +35,7 @@ def _get_segment(request: WorkspaceRequest, segment_id: int) -> Segment:
 @workspace_view(Perm.CONTACTS_VIEW)
 def segment_list_view(request: WorkspaceRequest) -> HttpResponse:
     workspace = request.workspace
-    segments = list(Segment.objects.filter(workspace=workspace).order_by("name"))
+    segments = list(segment_list(workspace=workspace))
     names = tag_names(workspace) if any("tag" in s.filters for s in segments) else {}
     context: dict[str, Any] = {
         "segments": [

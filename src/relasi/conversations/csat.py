@@ -71,7 +71,6 @@ from relasi.channels.whatsapp.adapter import window_open
 from relasi.channels.whatsapp.models import WhatsAppTemplate
 from relasi.channels.whatsapp.templating import template_placeholder_count
 from relasi.contacts.models import ContactIdentity
-from relasi.conversations import realtime
 from relasi.conversations.enums import (
     ChannelType,
     ConversationStatus,
@@ -81,7 +80,7 @@ from relasi.conversations.enums import (
 from relasi.conversations.inbox_settings import inbox_audit
 from relasi.conversations.models import Conversation, CsatSource, Inbox, Message
 from relasi.conversations.services import _activity
-from relasi.conversations.services_inbound import inbound_message_store
+from relasi.conversations.services_inbound import survey_tap_store
 from relasi.conversations.services_outbound import message_send
 from relasi.core.audit import audit_record, diff, snapshot
 from relasi.core.exceptions import ApplicationError, Conflict, ValidationError
@@ -531,7 +530,7 @@ def csat_whatsapp_answer(
     )
     if conversation is None:
         return None
-    message, created = inbound_message_store(
+    message, created = survey_tap_store(
         inbox=inbox,
         conversation=conversation,
         external_id=external_id,
@@ -542,16 +541,6 @@ def csat_whatsapp_answer(
     )
     if not created:
         return message
-    conversation.last_message_at = max(filter(None, [conversation.last_message_at, sent_at]))
-    conversation.last_inbound_at = max(filter(None, [conversation.last_inbound_at, sent_at]))
-    conversation.save(update_fields=["last_message_at", "last_inbound_at", "updated_at"])
-    realtime.event_publish(
-        workspace_id=conversation.workspace_id,
-        conversation_id=conversation.pk,
-        event=realtime.MESSAGE_CREATED,
-        message_id=message.pk,
-        touch=False,
-    )
     if conversation.csat_answered_at is not None:
         return message
     if score == OPEN_LIST:

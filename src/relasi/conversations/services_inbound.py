@@ -209,6 +209,44 @@ def inbound_message_store(
         return Message.objects.get(inbox=inbox, external_id=external_id), False
 
 
+def survey_tap_store(
+    *,
+    inbox: Inbox,
+    conversation: Conversation,
+    external_id: str,
+    kind: str,
+    body: str,
+    payload: dict[str, Any],
+    sent_at: datetime,
+) -> tuple[Message, bool]:
+    """A customer's tap on a survey option (the inbox CSAT or a survey), stored once in the
+    rated conversation, which stays as it is: no unread count, no greeting or away message.
+    Its times move forward (the tap opens the WhatsApp window) and the agents see it live.
+    Call it with the conversation row locked."""
+    message, created = inbound_message_store(
+        inbox=inbox,
+        conversation=conversation,
+        external_id=external_id,
+        kind=kind,
+        body=body,
+        payload=payload,
+        sent_at=sent_at,
+    )
+    if not created:
+        return message, False
+    conversation.last_message_at = max(filter(None, [conversation.last_message_at, sent_at]))
+    conversation.last_inbound_at = max(filter(None, [conversation.last_inbound_at, sent_at]))
+    conversation.save(update_fields=["last_message_at", "last_inbound_at", "updated_at"])
+    event_publish(
+        workspace_id=conversation.workspace_id,
+        conversation_id=conversation.pk,
+        event=MESSAGE_CREATED,
+        message_id=message.pk,
+        touch=False,
+    )
+    return message, True
+
+
 @transaction.atomic
 def message_receive(
     *,

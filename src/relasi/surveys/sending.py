@@ -40,10 +40,9 @@ from django.utils.translation import gettext as _
 from relasi.accounts.models import User
 from relasi.channels.whatsapp.adapter import window_open
 from relasi.contacts.models import Contact, ContactIdentity
-from relasi.conversations import realtime
 from relasi.conversations.enums import ChannelType, ConversationStatus, MessageKind
 from relasi.conversations.models import Conversation, Inbox, Message
-from relasi.conversations.services_inbound import inbound_message_store
+from relasi.conversations.services_inbound import survey_tap_store
 from relasi.conversations.services_outbound import message_send
 from relasi.core.exceptions import ApplicationError, Conflict, ValidationError, fields_invalid
 from relasi.core.mail import send_workspace_mail
@@ -467,7 +466,7 @@ def survey_whatsapp_answer(
         .select_related("workspace", "inbox", "contact", "identity")
         .get(pk=invitation.conversation_id)
     )
-    message, created = inbound_message_store(
+    message, created = survey_tap_store(
         inbox=inbox,
         conversation=conversation,
         external_id=external_id,
@@ -478,16 +477,6 @@ def survey_whatsapp_answer(
     )
     if not created:
         return message
-    conversation.last_message_at = max(filter(None, [conversation.last_message_at, sent_at]))
-    conversation.last_inbound_at = max(filter(None, [conversation.last_inbound_at, sent_at]))
-    conversation.save(update_fields=["last_message_at", "last_inbound_at", "updated_at"])
-    realtime.event_publish(
-        workspace_id=conversation.workspace_id,
-        conversation_id=conversation.pk,
-        event=realtime.MESSAGE_CREATED,
-        message_id=message.pk,
-        touch=False,
-    )
     survey = invitation.survey
     try:
         with transaction.atomic():
