@@ -112,19 +112,20 @@ def top_categories(
         only = f"AND contact_id IN ({', '.join(['%s'] * len(contact_ids))})" if contact_ids else "AND 1 = 0"
         params.extend(contact_ids)
     # Only our own SQL fragments are formatted in; every value is a parameter.
+    # One row per customer: the category bought most often; ties go to the alphabetically
+    # first, so the answer never depends on row order.
     sql = f"""
-        SELECT contact_id, category, COUNT(*) AS n FROM analytics_purchase
-        WHERE workspace_id = %s AND purchased_on <= {param} AND category <> '' {only}
-        GROUP BY contact_id, category
+        SELECT contact_id, category, n FROM (
+            SELECT contact_id, category, COUNT(*) AS n,
+                   ROW_NUMBER() OVER (PARTITION BY contact_id ORDER BY COUNT(*) DESC, category) AS rn
+            FROM analytics_purchase
+            WHERE workspace_id = %s AND purchased_on <= {param} AND category <> '' {only}
+            GROUP BY contact_id, category
+        ) ranked WHERE rn = 1
     """  # noqa: S608
-    best: dict[int, tuple[str, int]] = {}
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        for contact_id, category, count in cursor.fetchall():
-            current = best.get(contact_id)
-            # ties: the alphabetically first category, so the answer never depends on row order
-            if current is None or count > current[1] or (count == current[1] and category < current[0]):
-                best[contact_id] = (category, count)
+        best = {contact_id: (category, count) for contact_id, category, count in cursor.fetchall()}
     return best
 
 

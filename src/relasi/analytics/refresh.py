@@ -13,6 +13,7 @@ import dataclasses
 import datetime as dt
 import logging
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -27,7 +28,7 @@ from relasi.analytics import aggregates
 from relasi.analytics.enums import RunStatus
 from relasi.analytics.metrics import bgnbd, churn, clv, customer_types, lifecycle, rfm
 from relasi.analytics.metrics.bgnbd import BgNbdParams, GammaGammaParams
-from relasi.analytics.models import AnalyticsSettings, CustomerMetrics, MetricsRun
+from relasi.analytics.models import AnalyticsSettings, CustomerMetrics, LifecycleTransition, MetricsRun
 from relasi.analytics.purchases import purchases_sync
 from relasi.analytics.settings import analytics_settings_get, segment_rules
 from relasi.contacts.models import Contact
@@ -274,7 +275,6 @@ def _rounded(values: npt.NDArray[np.float64]) -> list[float | None]:
 
 # The snapshot's columns in the order of the rows handed to the database.
 TABLE = CustomerMetrics._meta.db_table
-STAGE = "analytics_snapshot_stage"  # a temporary table, gone at the end of the write
 SNAPSHOT_COLUMNS: list[str] = [
     str(field.column) for field in CustomerMetrics._meta.concrete_fields if field.name != "id"
 ]
@@ -312,45 +312,60 @@ def _snapshot_columns(workspace: Workspace, as_of: dt.date, columns: dict[str, A
     return [values[name] for name in SNAPSHOT_COLUMNS]
 
 
+def _rows_insert(cursor: Any, table: str, names: list[str], rows: Iterable[tuple[Any, ...]]) -> None:
+    """Many rows at once: COPY on PostgreSQL, one prepared INSERT on SQLite."""
+    columns = ", ".join(names)
+    if connection.vendor == "postgresql":
+        with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+    else:
+        marks = ", ".join(["%s"] * len(names))
+        cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({marks})", list(rows))  # noqa: S608
+
+
 def _snapshots_write(
     workspace: Workspace, as_of: dt.date, columns: list[list[Any]], *, replace_all: bool
 ) -> None:
-    """Stage the rows in a temporary table (COPY on PostgreSQL), record a lifecycle
-    transition for every customer whose stage differs from the stored one, then store them:
-    a full refresh replaces the workspace's snapshot (delete + insert: no million conflict
-    probes), a partial one upserts its customers."""
-    names = ", ".join(SNAPSHOT_COLUMNS)
-    updates = ", ".join(f"{name} = excluded.{name}" for name in SNAPSHOT_COLUMNS if name != "contact_id")
+    """Store the snapshots and record a lifecycle transition for every customer whose stage
+    differs from the stored one.
+
+    A full refresh replaces the workspace's rows: delete, then COPY (no million conflict
+    probes, no staging copy). One customer's refresh upserts its row, so it never collides
+    with a full refresh committing at the same moment."""
+    ids = columns[SNAPSHOT_COLUMNS.index("contact_id")]
+    stages = columns[SNAPSHOT_COLUMNS.index("lifecycle_stage")]
+    stored = CustomerMetrics.objects.filter(workspace=workspace)
+    if not replace_all:
+        stored = stored.filter(contact_id__in=ids)
+    before = dict(stored.values_list("contact_id", "lifecycle_stage"))
+    transitions = [
+        (workspace.pk, contact_id, before.get(contact_id, ""), stage, as_of)
+        for contact_id, stage in zip(ids, stages, strict=True)
+        if before.get(contact_id) != stage
+    ]
+    rows = zip(*columns, strict=True)
     with connection.cursor() as cursor:
-        cursor.execute(f"DROP TABLE IF EXISTS {STAGE}")
-        cursor.execute(f"CREATE TEMPORARY TABLE {STAGE} AS SELECT {names} FROM {TABLE} WHERE 1 = 0")  # noqa: S608
-        if connection.vendor == "postgresql":
-            raw = cursor.cursor  # psycopg's own cursor, for COPY
-            with raw.copy(f"COPY {STAGE} ({names}) FROM STDIN") as copy:  # type: ignore[attr-defined]
-                for row in zip(*columns, strict=True):
-                    copy.write_row(row)
-        else:
-            marks = ", ".join(["%s"] * len(SNAPSHOT_COLUMNS))
-            rows = list(zip(*columns, strict=True))
-            cursor.executemany(f"INSERT INTO {STAGE} ({names}) VALUES ({marks})", rows)  # noqa: S608
-        cursor.execute(
-            "INSERT INTO analytics_lifecycletransition "  # noqa: S608
-            "(workspace_id, contact_id, from_stage, to_stage, changed_on) "
-            "SELECT s.workspace_id, s.contact_id, COALESCE(m.lifecycle_stage, ''), s.lifecycle_stage, %s "
-            f"FROM {STAGE} s LEFT JOIN {TABLE} m ON m.contact_id = s.contact_id "
-            "WHERE m.lifecycle_stage IS NULL OR m.lifecycle_stage <> s.lifecycle_stage",
-            [as_of],
-        )
         if replace_all:
             cursor.execute(f"DELETE FROM {TABLE} WHERE workspace_id = %s", [workspace.pk])  # noqa: S608
-            cursor.execute(f"INSERT INTO {TABLE} ({names}) SELECT {names} FROM {STAGE}")  # noqa: S608
+            _rows_insert(cursor, TABLE, SNAPSHOT_COLUMNS, rows)
         else:
-            # "WHERE true": SQLite needs it to tell the upsert's ON CONFLICT from a join's ON.
-            cursor.execute(
-                f"INSERT INTO {TABLE} ({names}) SELECT {names} FROM {STAGE} "  # noqa: S608
-                f"WHERE true ON CONFLICT (contact_id) DO UPDATE SET {updates}"
+            names = ", ".join(SNAPSHOT_COLUMNS)
+            marks = ", ".join(["%s"] * len(SNAPSHOT_COLUMNS))
+            updates = ", ".join(
+                f"{name} = excluded.{name}" for name in SNAPSHOT_COLUMNS if name != "contact_id"
             )
-        cursor.execute(f"DROP TABLE {STAGE}")
+            cursor.executemany(
+                f"INSERT INTO {TABLE} ({names}) VALUES ({marks}) "  # noqa: S608
+                f"ON CONFLICT (contact_id) DO UPDATE SET {updates}",
+                list(rows),
+            )
+        _rows_insert(
+            cursor,
+            LifecycleTransition._meta.db_table,
+            ["workspace_id", "contact_id", "from_stage", "to_stage", "changed_on"],
+            transitions,
+        )
 
 
 def _nps(workspace: Workspace, contact_ids: list[int] | None = None) -> dict[int, int]:
