@@ -63,8 +63,8 @@ def test_sql_summary_matches_the_published_cdnow_summary(
         as_of_day=0,
         purchase_days=bought.purchase_days,
         orders=bought.orders,
-        total_spend=[float(v) for v in bought.total_spend],
-        first_day_spend=[float(v) for v in bought.first_day_spend],
+        total_spend=bought.total_cents / 100,
+        first_day_spend=bought.first_day_cents / 100,
     )
     published = cdnow_summary()
     order = np.argsort(published.id)

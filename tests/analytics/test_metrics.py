@@ -12,7 +12,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from relasi.analytics.metrics.churn import churn_band_assign
-from relasi.analytics.metrics.clv import average_sale, cycle_time, purchases_per_year, simple_clv
+from relasi.analytics.metrics.clv import (
+    average_sale,
+    cycle_time,
+    purchases_per_year,
+    simple_clv,
+    simple_clv_columns,
+)
 from relasi.analytics.metrics.customer_types import customer_type_assign
 from relasi.analytics.metrics.lifecycle import lifecycle_stage_assign
 from relasi.analytics.metrics.rfm import (
@@ -174,3 +180,41 @@ def test_churn_bands() -> None:
         days_since_last=[0, 5, 5, 5, 5, 30, 100, 200, 400],
     )
     assert bands.tolist() == ["", "low", "medium", "high", "lost", "low", "medium", "high", "lost"]
+
+
+@settings(max_examples=200, deadline=None, derandomize=True)
+@given(
+    st.lists(
+        st.tuples(
+            st.integers(1, 10**14),  # total spend in sen
+            st.integers(1, 500),  # orders
+            st.integers(0, 500),  # orders in the last year
+            st.integers(0, 4000),  # tenure in days
+        ),
+        min_size=1,
+        max_size=30,
+    ),
+    st.decimals(min_value=Decimal("0.1"), max_value=Decimal("50"), places=2),
+    st.one_of(st.none(), st.decimals(min_value=Decimal("0"), max_value=Decimal("1"), places=4)),
+)
+def test_the_column_clv_equals_the_decimal_clv(
+    rows: list[tuple[int, int, int, int]], years: Decimal, margin: Decimal | None
+) -> None:
+    """The fast path used by the refresh gives exactly what the Decimal formulas give."""
+    columns = simple_clv_columns(
+        total_cents=[r[0] for r in rows],
+        orders=[r[1] for r in rows],
+        orders_last_year=[r[2] for r in rows],
+        tenure_days=[r[3] for r in rows],
+        retention_years=years,
+        margin=margin,
+    )
+    for i, (cents, orders, last_year, tenure) in enumerate(rows):
+        average = average_sale(total_spend=Decimal(cents).scaleb(-2), orders=orders)
+        per_year = purchases_per_year(orders_last_year=last_year, orders=orders, tenure_days=tenure)
+        assert columns.average_sale[i] == average
+        assert columns.purchases_per_year_hundredths[i] == per_year * 100
+        expected = simple_clv(
+            average_sale=average, purchases_per_year=per_year, retention_years=years, margin=margin
+        )
+        assert columns.simple_clv[i] == expected

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import Any
 
 import numpy as np
@@ -39,8 +38,8 @@ class PurchaseAggregates:
     orders: npt.NDArray[np.int64]
     orders_last_year: npt.NDArray[np.int64]
     discounted_orders: npt.NDArray[np.int64]
-    total_spend: list[Decimal]
-    first_day_spend: list[Decimal]
+    total_cents: npt.NDArray[np.int64]  # exact: money in sen, as whole numbers
+    first_day_cents: npt.NDArray[np.int64]
 
     def __len__(self) -> int:
         return len(self.contact_id)
@@ -76,7 +75,8 @@ def purchase_aggregates(
             GROUP BY contact_id, purchased_on
         )
         SELECT contact_id, {since_first}, {since_last}, COUNT(*), SUM(orders), SUM(last_year),
-               SUM(discounted), SUM(spend), SUM(CASE WHEN day_no = 1 THEN spend ELSE 0 END)
+               SUM(discounted), CAST(ROUND(SUM(spend) * 100) AS BIGINT),
+               CAST(ROUND(SUM(CASE WHEN day_no = 1 THEN spend ELSE 0 END) * 100) AS BIGINT)
         FROM days GROUP BY contact_id ORDER BY contact_id
     """  # noqa: S608
     params = [params[0], params[1], params[2], *params[3:], as_of, as_of]
@@ -96,8 +96,8 @@ def purchase_aggregates(
         orders=ints(4),
         orders_last_year=ints(5),
         discounted_orders=ints(6),
-        total_spend=[Decimal(v) for v in columns[7]],
-        first_day_spend=[Decimal(v) for v in columns[8]],
+        total_cents=ints(7),
+        first_day_cents=ints(8),
     )
 
 

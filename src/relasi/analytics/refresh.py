@@ -131,15 +131,14 @@ def _compute(
         as_of_day=0,
         purchase_days=bought.purchase_days[live],
         orders=bought.orders[live],
-        total_spend=[float(v) for v, keep in zip(bought.total_spend, live, strict=True) if keep],
-        first_day_spend=[float(v) for v, keep in zip(bought.first_day_spend, live, strict=True) if keep],
+        total_spend=bought.total_cents[live] / 100,
+        first_day_spend=bought.first_day_cents[live] / 100,
     )
-    totals = [v for v, keep in zip(bought.total_spend, live, strict=True) if keep]
     if model is None:
         purchases_model, spend_model = _fit(summary, bought.contact_id[live])
         model = RunModel(cuts=_cuts(settings, summary), bgnbd=purchases_model, gamma_gamma=spend_model)
 
-    def full(values: npt.ArrayLike, fill: Any, dtype: Any) -> npt.NDArray[Any]:
+    def full(values: Any, fill: Any, dtype: Any) -> npt.NDArray[Any]:
         column = np.full(size, fill, dtype=dtype)
         column[at] = values
         return column
@@ -163,30 +162,25 @@ def _compute(
         "quotations": facts.quotations,
     }
     columns["rfm_segment"] = full(rfm.segment_assign(r, f, m, segment_rules(settings)), "", "<U20")
-    # Money: exact Decimal for what is shown in rupiah.
+    # Money: exact integers (sen, rupiah, hundredths), never floats, for what is shown in rupiah.
     margin = settings.margin_percent / 100 if settings.margin_percent is not None else None
-    total_col: list[Decimal] = [Decimal("0")] * size
-    average_col: list[Decimal] = [Decimal("0")] * size
-    per_year_col: list[Decimal] = [Decimal("0")] * size
-    clv_col: list[Decimal] = [Decimal("0")] * size
-    orders_last_year = bought.orders_last_year[live]
-    for i, row in enumerate(at.tolist()):
-        orders = int(summary.orders[i])
-        average = clv.average_sale(total_spend=totals[i], orders=orders)
-        per_year = clv.purchases_per_year(
-            orders_last_year=int(orders_last_year[i]), orders=orders, tenure_days=int(summary.T[i])
-        )
-        total_col[row] = totals[i]
-        average_col[row] = average
-        per_year_col[row] = per_year
-        clv_col[row] = clv.simple_clv(
-            average_sale=average,
-            purchases_per_year=per_year,
-            retention_years=settings.retention_years,
-            margin=margin,
-        )
-    columns.update(total_spend=total_col, average_sale=average_col, purchases_per_year=per_year_col)
-    columns["simple_clv"] = clv_col
+    simple = clv.simple_clv_columns(
+        total_cents=bought.total_cents[live],
+        orders=summary.orders,
+        orders_last_year=bought.orders_last_year[live],
+        tenure_days=summary.T,
+        retention_years=settings.retention_years,
+        margin=margin,
+    )
+    zero = Decimal("0")
+    columns["total_spend"] = full(
+        [Decimal(c).scaleb(-2) for c in bought.total_cents[live].tolist()], zero, object
+    )
+    columns["average_sale"] = full(simple.average_sale, 0, object)
+    columns["purchases_per_year"] = full(
+        [Decimal(h).scaleb(-2) for h in simple.purchases_per_year_hundredths], zero, object
+    )
+    columns["simple_clv"] = full(simple.simple_clv, 0, object)
     columns["monetary_repeat"] = full(np.round(summary.monetary_repeat, 2), 0.0, np.float64)
     # Categories, first purchase lead time, NPS.
     top = [categories.get(int(cid), ("", 0)) for cid in facts.contact_id]
@@ -388,6 +382,10 @@ def metrics_refresh(*, workspace: Workspace, as_of: dt.date | None = None) -> Me
     run = MetricsRun.objects.create(workspace=workspace, as_of=as_of)
     try:
         with transaction.atomic():
+            if connection.vendor == "postgresql":
+                # A nightly batch: sort and hash in memory, not on disk (this transaction only).
+                with connection.cursor() as cursor:
+                    cursor.execute("SET LOCAL work_mem = '256MB'")
             synced = purchases_sync(workspace=workspace, since=previous.created_at if previous else None)
             settings = analytics_settings_get(workspace=workspace)
             facts = aggregates.contact_facts(workspace=workspace, as_of=as_of)

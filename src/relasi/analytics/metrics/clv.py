@@ -7,6 +7,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
 
 RUPIAH = Decimal("1")
 HUNDREDTHS = Decimal("0.01")
@@ -73,4 +77,54 @@ def cycle_time(*, net_production_hours: Decimal, units: int) -> CycleTime:
     return CycleTime(
         hours_per_unit=hours.quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP),
         minutes_per_unit=(hours * 60).quantize(HUNDREDTHS, rounding=ROUND_HALF_UP),
+    )
+
+
+@dataclass(frozen=True)
+class SimpleClvColumns:
+    """``simple_clv`` for many customers at once, exactly (integer arithmetic)."""
+
+    average_sale: list[int]  # rupiah
+    purchases_per_year_hundredths: list[int]
+    simple_clv: list[int]  # rupiah
+
+
+def _divide_half_up(numerator: Any, denominator: Any) -> Any:
+    """Round half up of numerator / denominator for non-negative integers (arrays of Python
+    ints: no overflow, no float)."""
+    return (2 * numerator + denominator) // (2 * denominator)
+
+
+def simple_clv_columns(
+    *,
+    total_cents: npt.ArrayLike,
+    orders: npt.ArrayLike,
+    orders_last_year: npt.ArrayLike,
+    tenure_days: npt.ArrayLike,
+    retention_years: Decimal,
+    margin: Decimal | None = None,
+) -> SimpleClvColumns:
+    """The same three figures as ``average_sale``, ``purchases_per_year`` and ``simple_clv``,
+    with the same rounding (half up: rupiah, hundredths of a purchase, rupiah), for every
+    customer in one pass: Python integers in NumPy object arrays, so a million customers take
+    a fraction of a second and nothing is rounded twice. Customers have at least one order.
+    ``retention_years`` and ``margin`` are exact decimals (margin a fraction, e.g. 0.3).
+    """
+    cents = np.asarray(total_cents, dtype=np.int64).astype(object)
+    count = np.asarray(orders, dtype=np.int64).astype(object)
+    last_year = np.asarray(orders_last_year, dtype=np.int64).astype(object)
+    tenure = np.asarray(tenure_days, dtype=np.int64)
+    average = _divide_half_up(cents, 100 * count)
+    days = np.maximum(tenure, MIN_ANNUALISE_DAYS).astype(object)
+    per_year = np.where(
+        tenure >= DAYS_PER_YEAR, 100 * last_year, _divide_half_up(count * DAYS_PER_YEAR * 100, days)
+    )
+    # value = average × per_year/100 × years × margin, years and margin as exact fractions
+    years_num, years_den = retention_years.as_integer_ratio()
+    margin_num, margin_den = margin.as_integer_ratio() if margin is not None else (1, 1)
+    value = _divide_half_up(average * per_year * years_num * margin_num, 100 * years_den * margin_den)
+    return SimpleClvColumns(
+        average_sale=[int(v) for v in average],
+        purchases_per_year_hundredths=[int(v) for v in per_year],
+        simple_clv=[int(v) for v in value],
     )
