@@ -81,8 +81,16 @@ def purchase_aggregates(
     """  # noqa: S608
     params = [params[0], params[1], params[2], *params[3:], as_of, as_of]
     with connection.cursor() as cursor:
+        postgres = connection.vendor == "postgresql" and connection.in_atomic_block
+        if postgres:
+            # The rows come out of the covering index already in (customer, day) order: group
+            # them as they stream. The planner, underestimating the (customer, day) pairs,
+            # would hash them instead and spill to disk (10M purchases: 35 s against 13 s).
+            cursor.execute("SET LOCAL enable_hashagg = off")
         cursor.execute(sql, params)
         rows = cursor.fetchall()
+        if postgres:
+            cursor.execute("SET LOCAL enable_hashagg = on")
     columns = list(zip(*rows, strict=True)) if rows else [()] * 9
 
     def ints(index: int) -> npt.NDArray[np.int64]:
