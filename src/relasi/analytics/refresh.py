@@ -30,6 +30,7 @@ from relasi.analytics.metrics import bgnbd, churn, clv, customer_types, lifecycl
 from relasi.analytics.metrics.bgnbd import BgNbdParams, GammaGammaParams
 from relasi.analytics.models import AnalyticsSettings, CustomerMetrics, LifecycleTransition, MetricsRun
 from relasi.analytics.purchases import purchases_sync
+from relasi.analytics.selectors import metrics_run_latest
 from relasi.analytics.settings import analytics_settings_get, segment_rules
 from relasi.contacts.models import Contact
 
@@ -378,7 +379,7 @@ def metrics_refresh(*, workspace: Workspace, as_of: dt.date | None = None) -> Me
     """
     as_of = as_of or timezone.localdate()
     started = time.perf_counter()
-    previous = MetricsRun.objects.filter(workspace=workspace, status=RunStatus.DONE).order_by("-id").first()
+    previous = metrics_run_latest(workspace=workspace)
     run = MetricsRun.objects.create(workspace=workspace, as_of=as_of)
     try:
         with transaction.atomic():
@@ -433,7 +434,7 @@ def customer_metrics_refresh(*, contact: Contact, as_of: dt.date | None = None) 
     """Recompute one customer now with the last run's cut points and fitted models (no
     fit: instant). None before the first full run — there is nothing to score against."""
     workspace = contact.workspace
-    run = MetricsRun.objects.filter(workspace=workspace, status=RunStatus.DONE).order_by("-id").first()
+    run = metrics_run_latest(workspace=workspace)
     if run is None:
         return None
     as_of = as_of or timezone.localdate()

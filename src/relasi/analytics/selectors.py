@@ -34,6 +34,11 @@ def metrics_run_latest(*, workspace: Workspace) -> MetricsRun | None:
     return MetricsRun.objects.filter(workspace=workspace, status=RunStatus.DONE).order_by("-id").first()
 
 
+def metrics_run_last_any(*, workspace: Workspace) -> MetricsRun | None:
+    """The newest refresh whatever its state (to say "running" or "failed")."""
+    return MetricsRun.objects.filter(workspace=workspace).order_by("-id").first()
+
+
 def customer_metrics_get(*, workspace: Workspace, contact_id: int) -> CustomerMetrics | None:
     return (
         CustomerMetrics.objects.filter(workspace=workspace, contact_id=contact_id)

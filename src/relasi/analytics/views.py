@@ -27,7 +27,7 @@ from relasi.accounts.permissions import Perm
 from relasi.analytics.enums import ChurnRisk, CustomerType, LifecycleStage, RfmSegment
 from relasi.analytics.forms import filters_to_query
 from relasi.analytics.metrics.churn import AT_RISK_BANDS
-from relasi.analytics.models import CustomerMetrics, MetricsRun
+from relasi.analytics.models import CustomerMetrics
 from relasi.analytics.segments import segment_filters_clean, segment_get, segment_members
 from relasi.analytics.selectors import segment_list
 from relasi.contacts.enums import ContactKind, Source
@@ -115,11 +115,6 @@ def segment_options(workspace: Workspace) -> dict[str, list[tuple[str, str]]]:
 
 
 # Small reads -----------------------------------------------------------------------------------
-
-
-def metrics_run_last_any(*, workspace: Workspace) -> MetricsRun | None:
-    """The newest refresh whatever its state (to say "running" or "failed")."""
-    return MetricsRun.objects.filter(workspace=workspace).order_by("-id").first()
 
 
 def customers_at_risk_in(base: QuerySet[CustomerMetrics], *, limit: int = 20) -> list[CustomerMetrics]:

@@ -13,7 +13,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.db import transaction
-from django.db.models import Count, QuerySet
+from django.db.models import QuerySet
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -31,7 +31,7 @@ from relasi.analytics.forms import PERIODS, Period, period_default, period_from_
 from relasi.analytics.metrics.churn import AT_RISK_BANDS
 from relasi.analytics.models import CustomerMetrics
 from relasi.analytics.segments import segment_members
-from relasi.analytics.selectors import Distribution, analytics_home, metrics_run_latest
+from relasi.analytics.selectors import Distribution, analytics_home, metrics_run_last_any, metrics_run_latest
 from relasi.analytics.tasks import metrics_refresh_task
 from relasi.analytics.views import (
     SegmentChoice,
@@ -40,7 +40,6 @@ from relasi.analytics.views import (
     count_text,
     customers_at_risk_in,
     customers_url,
-    metrics_run_last_any,
     narrowed,
     segment_choice,
     segment_options,
@@ -48,12 +47,10 @@ from relasi.analytics.views import (
 )
 from relasi.core.exceptions import ApplicationError
 from relasi.surveys.enums import SurveyKind
-from relasi.surveys.models import SurveyResponse
 from relasi.surveys.selectors import (
     SatisfactionSummary,
     period_bounds,
     satisfaction_summary,
-    summary_from_counts,
 )
 
 # A refresh started less than this long ago and still running is not started again.
@@ -88,23 +85,11 @@ def satisfaction_tiles(
     its customers only. The segment's customers stay a subquery: a list of ids would not fit
     in one SQL statement for a large segment (SQLite takes 32.766 parameters)."""
     since, until = period_bounds(workspace=workspace, date_from=period.since, date_to=period.until)
-    kinds = (SurveyKind.NPS, SurveyKind.CSAT, SurveyKind.CES)
-    if base is None:
-        return [
-            satisfaction_summary(workspace=workspace, kind=kind, since=since, until=until) for kind in kinds
-        ]
-    tiles = []
-    for kind in kinds:
-        answers = SurveyResponse.objects.filter(
-            workspace=workspace,
-            kind=kind,
-            answered_at__gte=since,
-            answered_at__lt=until,
-            contact_id__in=base.values("contact_id"),
-        )
-        counts = dict(answers.values_list("score").annotate(n=Count("id")).order_by())
-        tiles.append(summary_from_counts(kind, counts))
-    return tiles
+    customers = base.values("contact_id") if base is not None else None
+    return [
+        satisfaction_summary(workspace=workspace, kind=kind, since=since, until=until, contact_ids=customers)
+        for kind in (SurveyKind.NPS, SurveyKind.CSAT, SurveyKind.CES)
+    ]
 
 
 @require_GET
@@ -126,10 +111,6 @@ def analytics_home_view(request: WorkspaceRequest) -> HttpResponse:
         choice, status = SegmentChoice("", "", {}), 400
     filters = choice.filters
     base = segment_members(workspace=workspace, filters=filters) if filters else all_customers(workspace)
-    if "tag" in filters:
-        # The tag condition joins the tags: a customer with two of them would count twice in
-        # the grouped figures. Select the snapshots by id instead.
-        base = CustomerMetrics.objects.filter(pk__in=base.values("pk")).select_related("contact")
     home = analytics_home(workspace=workspace, base=base)
     at_risk_filters = narrowed(filters, "churn_risk", list(AT_RISK_BANDS))
     buyers_filters = {**filters, "min_orders": "1"}

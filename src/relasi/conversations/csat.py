@@ -81,7 +81,7 @@ from relasi.conversations.inbox_settings import inbox_audit
 from relasi.conversations.models import Conversation, CsatSource, Inbox, Message
 from relasi.conversations.services import _activity
 from relasi.conversations.services_inbound import survey_tap_store
-from relasi.conversations.services_outbound import message_send
+from relasi.conversations.services_outbound import message_send, message_send_quietly
 from relasi.core.audit import audit_record, diff, snapshot
 from relasi.core.exceptions import ApplicationError, Conflict, ValidationError
 from relasi.core.models import AuditAction
@@ -475,16 +475,6 @@ def csat_record(
     return conv
 
 
-def _send_quietly(conversation: Conversation, send: Any) -> Message | None:
-    try:
-        with transaction.atomic(), translation.override(settings.LANGUAGE_CODE):
-            message: Message = send()
-            return message
-    except ApplicationError as error:
-        logger.warning("CSAT follow-up for conversation %s not sent: %s", conversation.pk, error)
-        return None
-
-
 @transaction.atomic
 def csat_whatsapp_answer(
     *,
@@ -544,10 +534,14 @@ def csat_whatsapp_answer(
     if conversation.csat_answered_at is not None:
         return message
     if score == OPEN_LIST:
-        _send_quietly(conversation, lambda: _send_list(conversation, f"csat-list:{conversation.pk}"))
+        message_send_quietly(
+            conversation,
+            lambda: _send_list(conversation, f"csat-list:{conversation.pk}"),
+            what="CSAT follow-up",
+        )
         return message
     csat_record(conversation=conversation, score=score, source=CsatSource.WHATSAPP)
-    _send_quietly(
+    message_send_quietly(
         conversation,
         lambda: message_send(
             conversation=conversation,
@@ -556,6 +550,7 @@ def csat_whatsapp_answer(
             body=_("Thank you for your rating! It helps us serve you better."),
             idempotency_key=f"csat-thanks:{conversation.pk}",
         ),
+        what="CSAT follow-up",
     )
     return message
 

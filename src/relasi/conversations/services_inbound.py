@@ -209,6 +209,23 @@ def inbound_message_store(
         return Message.objects.get(inbox=inbox, external_id=external_id), False
 
 
+def _conversation_received(
+    conversation: Conversation, message: Message, sent_at: datetime, *, fields: list[str]
+) -> None:
+    """A new customer message moves its (locked) conversation's times forward — the last
+    inbound time opens the WhatsApp window — saves them with ``fields``, and tells the agents."""
+    conversation.last_message_at = max(filter(None, [conversation.last_message_at, sent_at]))
+    conversation.last_inbound_at = max(filter(None, [conversation.last_inbound_at, sent_at]))
+    conversation.save(update_fields=["last_message_at", "last_inbound_at", *fields, "updated_at"])
+    event_publish(
+        workspace_id=conversation.workspace_id,
+        conversation_id=conversation.pk,
+        event=MESSAGE_CREATED,
+        message_id=message.pk,
+        touch=False,
+    )
+
+
 def survey_tap_store(
     *,
     inbox: Inbox,
@@ -234,16 +251,7 @@ def survey_tap_store(
     )
     if not created:
         return message, False
-    conversation.last_message_at = max(filter(None, [conversation.last_message_at, sent_at]))
-    conversation.last_inbound_at = max(filter(None, [conversation.last_inbound_at, sent_at]))
-    conversation.save(update_fields=["last_message_at", "last_inbound_at", "updated_at"])
-    event_publish(
-        workspace_id=conversation.workspace_id,
-        conversation_id=conversation.pk,
-        event=MESSAGE_CREATED,
-        message_id=message.pk,
-        touch=False,
-    )
+    _conversation_received(conversation, message, sent_at, fields=[])
     return message, True
 
 
@@ -282,22 +290,13 @@ def message_receive(
     if not created:
         return message, False
     conversation = Conversation.objects.select_for_update().get(pk=conversation.pk)
-    conversation.last_message_at = max(filter(None, [conversation.last_message_at, sent_at]))
-    conversation.last_inbound_at = max(filter(None, [conversation.last_inbound_at, sent_at]))
     conversation.unread_count = F("unread_count") + 1
-    fields = ["last_message_at", "last_inbound_at", "unread_count", "updated_at"]
+    fields = ["unread_count"]
     if conversation.status in (ConversationStatus.PENDING, ConversationStatus.SNOOZED):
         conversation.status = ConversationStatus.OPEN
         conversation.snoozed_until = None
         fields += ["status", "snoozed_until"]
-    conversation.save(update_fields=fields)
-    event_publish(
-        workspace_id=conversation.workspace_id,
-        conversation_id=conversation.pk,
-        event=MESSAGE_CREATED,
-        message_id=message.pk,
-        touch=False,
-    )
+    _conversation_received(conversation, message, sent_at, fields=fields)
     conversation_greet_or_away(conversation=conversation, inbound_at=sent_at, inbox=inbox)
     return message, True
 

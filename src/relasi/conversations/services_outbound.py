@@ -5,12 +5,15 @@ call (``relasi.channels.base``); its delivery too, after commit."""
 from __future__ import annotations
 
 import hashlib
+import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.core.files.base import ContentFile, File
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from relasi.accounts.models import User
@@ -20,7 +23,7 @@ from relasi.channels.whatsapp.templating import template_fill, template_placehol
 from relasi.conversations.enums import DeliveryStatus, MessageDirection, MessageKind
 from relasi.conversations.models import Attachment, Conversation, Message
 from relasi.conversations.realtime import MESSAGE_CREATED, event_publish
-from relasi.core.exceptions import ValidationError
+from relasi.core.exceptions import ApplicationError, ValidationError
 
 FILE_KINDS = frozenset({MessageKind.IMAGE, MessageKind.AUDIO, MessageKind.VIDEO, MessageKind.DOCUMENT})
 TEXT_MAX = 4096
@@ -35,6 +38,8 @@ LIST_ROW_DESCRIPTION_MAX = 72
 LIST_BUTTON_MAX = 20
 LIST_SECTION_TITLE_MAX = 24
 TEMPLATE_BUTTON_VALUE_MAX = 200
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -290,3 +295,19 @@ def message_send(
     message_id = message.pk
     transaction.on_commit(lambda: adapter.delivery_schedule(message_id=message_id))
     return message
+
+
+def message_send_quietly(
+    conversation: Conversation, send: Callable[[], Message], *, what: str
+) -> Message | None:
+    """An automatic follow-up (a thank-you, a survey list) in the customer's language (the
+    installation's default). Its own savepoint: a refusal (window closed, no template…) is
+    logged and swallowed, never undoing or failing what the customer's message recorded."""
+    try:
+        with transaction.atomic(), translation.override(settings.LANGUAGE_CODE):
+            return send()
+    except ApplicationError as error:
+        logging.getLogger(__name__).warning(
+            "%s in conversation %s not sent: %s", what, conversation.pk, error
+        )
+        return None

@@ -355,12 +355,13 @@ def satisfaction_summary(
     kind: str,
     since: dt.datetime | None = None,
     until: dt.datetime | None = None,
-    contact_ids: Iterable[int] | None = None,
+    contact_ids: Iterable[int] | QuerySet[Any] | None = None,
     survey: Survey | None = None,
 ) -> SatisfactionSummary:
     """All answers of ``kind`` (every survey of that kind, the inbox's CSAT included) answered
-    in ``[since, until)``, of the customers ``contact_ids`` when given (a segment), or of one
-    ``survey``: counts, categories and the headline score. One query."""
+    in ``[since, until)``, of the customers ``contact_ids`` when given (a segment: ids, or a
+    ``values("contact_id")`` queryset, which stays a subquery however large the segment), or of
+    one ``survey``: counts, categories and the headline score. One query."""
     if kind not in scoring.SCALES:
         raise fields_invalid({"kind": _("Use nps, csat or ces.")})
     rows = SurveyResponse.objects.filter(workspace=workspace, kind=kind)
@@ -371,7 +372,8 @@ def satisfaction_summary(
     if until is not None:
         rows = rows.filter(answered_at__lt=until)
     if contact_ids is not None:
-        rows = rows.filter(contact_id__in=list(contact_ids))
+        ids = contact_ids if isinstance(contact_ids, QuerySet) else list(contact_ids)
+        rows = rows.filter(contact_id__in=ids)
     return summary_from_counts(kind, _score_counts(rows, kind))
 
 

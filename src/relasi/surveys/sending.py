@@ -43,8 +43,8 @@ from relasi.contacts.models import Contact, ContactIdentity
 from relasi.conversations.enums import ChannelType, ConversationStatus, MessageKind
 from relasi.conversations.models import Conversation, Inbox, Message
 from relasi.conversations.services_inbound import survey_tap_store
-from relasi.conversations.services_outbound import message_send
-from relasi.core.exceptions import ApplicationError, Conflict, ValidationError, fields_invalid
+from relasi.conversations.services_outbound import message_send, message_send_quietly
+from relasi.core.exceptions import Conflict, ValidationError, fields_invalid
 from relasi.core.mail import send_workspace_mail
 from relasi.surveys import services, tokens
 from relasi.surveys.enums import (
@@ -418,15 +418,6 @@ def _by_whatsapp(
 # A customer's tap on a survey option in WhatsApp -----------------------------------------------
 
 
-def _send_quietly(conversation: Conversation, send: Callable[[], Message]) -> Message | None:
-    try:
-        with transaction.atomic(), translation.override(settings.LANGUAGE_CODE):
-            return send()
-    except ApplicationError as error:
-        logger.warning("survey thank-you in conversation %s not sent: %s", conversation.pk, error)
-        return None
-
-
 @transaction.atomic
 def survey_whatsapp_answer(
     *,
@@ -487,7 +478,7 @@ def survey_whatsapp_answer(
         logger.info("survey tap %s in conversation %s not recorded: %s", external_id, conversation.pk, error)
         return message
     url = tokens.invitation_url(invitation.token)
-    _send_quietly(
+    message_send_quietly(
         conversation,
         lambda: message_send(
             conversation=conversation,
@@ -497,5 +488,6 @@ def survey_whatsapp_answer(
             % {"question": survey.comment_question_text(), "link": url},
             idempotency_key=f"survey-thanks:{invitation.pk}",
         ),
-    )  # _send_quietly writes in the customer's language
+        what="survey thank-you",
+    )  # in the customer's language
     return message
