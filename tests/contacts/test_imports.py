@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-import time
+import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -781,6 +781,7 @@ def test_a_celery_worker_runs_a_confirmed_import(
     transactional_db: None, settings: Any, tmp_path: Path
 ) -> None:
     from celery.contrib.testing.worker import start_worker
+    from celery.signals import task_postrun
 
     import relasi.contacts.tasks  # noqa: F401 - registers the task with the app
     from relasi.config.celery import app
@@ -795,19 +796,27 @@ def test_a_celery_worker_runs_a_confirmed_import(
     with app.connection_for_write() as connection:
         connection.default_channel.queue_purge(app.conf.task_default_queue)
 
-    with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
-        # when the user confirms (the task is sent when the transaction commits)
-        with transaction.atomic():
-            import_job_confirm(job=job, actor=owner)
+    # the test waits for the task to end instead of polling the job: on SQLite the worker and this
+    # thread share one in-memory database, where a read during the worker's write fails "table locked"
+    finished = threading.Event()
 
-        # then the worker imports it
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            job.refresh_from_db()
-            if job.status in (ImportStatus.DONE, ImportStatus.FAILED):
-                break
-            time.sleep(0.1)
+    def on_postrun(sender: Any = None, state: str | None = None, **kwargs: Any) -> None:
+        if state in ("SUCCESS", "FAILURE"):  # not RETRY: the task runs again
+            finished.set()
 
+    task_postrun.connect(on_postrun, weak=False)
+    try:
+        with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
+            # when the user confirms (the task is sent when the transaction commits)
+            with transaction.atomic():
+                import_job_confirm(job=job, actor=owner)
+
+            # then the worker imports it
+            assert finished.wait(timeout=30), "the worker did not run the import within 30 s"
+    finally:
+        task_postrun.disconnect(on_postrun)
+
+    job.refresh_from_db()
     assert job.status == ImportStatus.DONE
     assert (job.created_count, job.error_count) == (3, 1)
     assert Contact.objects.filter(workspace=workspace).count() == 3
