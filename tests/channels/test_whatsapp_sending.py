@@ -3,9 +3,8 @@ Graph API served for real from a thread."""
 
 from __future__ import annotations
 
+import collections
 import datetime as dt
-import itertools
-import math
 import time
 
 import pytest
@@ -310,28 +309,21 @@ def test_pacing_spreads_six_sends_at_two_per_second(
         for i in range(6)
     ]
     due: list[tuple[float, int]] = []
-    starts: list[float] = []  # when each message goes (now, or after its countdown)
     countdowns: list[float] = []
     for message_id in ids:
-        asked = time.time()
         outcome = message_deliver(message_id=message_id)
         countdowns.append(outcome.retry_in or 0.0)
         if outcome.retry_in:
-            # The countdown runs from inside the call: read the clock after it (a few ms late).
+            # The countdown runs from inside the call: wake up after it (a few ms late).
             due.append((time.time() + outcome.retry_in, message_id))
-        starts.append(due[-1][0] if outcome.retry_in else asked)
-    # One message per half-second slot: six messages take three seconds' worth of slots.
     assert countdowns[0] == 0.0
     assert len(due) >= 4
-    slots = [math.floor(t * 2 + 1e-6) for t in starts]  # half-second slots
-    assert all(b > a for a, b in itertools.pairwise(slots))
-    assert slots[-1] - slots[0] >= 5
     for at, message_id in sorted(due):
         time.sleep(max(at - time.time(), 0) + 0.01)
         outcome = message_deliver(message_id=message_id)
-        # On a busy machine a late wake-up can find its half-second slot taken by the message
-        # before it (late too): pacing defers it once more rather than exceed the rate, which
-        # the fake would have answered with 130429 (``rejected`` stays empty below).
+        # On a busy machine a wake-up after its half-second slot has passed reserves a new
+        # one rather than exceed the rate, which the fake would have answered with 130429
+        # (``rejected`` stays empty below).
         for _ in range(3):
             if outcome.retry_in is None:
                 break
@@ -341,6 +333,10 @@ def test_pacing_spreads_six_sends_at_two_per_second(
     state = fake_graph.fake.state()
     assert len(state["sent"]) == 6
     assert state["rejected"] == []
+    # Two a second, as Meta counts them (calendar seconds): six messages take three seconds.
+    per_second = collections.Counter(int(sent["at"]) for sent in state["sent"])
+    assert max(per_second.values()) <= 2
+    assert len(per_second) >= 3
     assert Message.objects.filter(status=DeliveryStatus.SENT).count() == 6
 
 

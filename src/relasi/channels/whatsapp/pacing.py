@@ -38,18 +38,24 @@ def throughput_reserve(
     *, phone_number_id: str, per_second: int, message_id: int, now: float | None = None
 ) -> PacingDecision:
     """Reserve a slot for ``message_id``: the current one when free, else the first free
-    later one. A reservation already held by the message (``wa:pace-held:<id>``) is reused."""
+    later one. A reservation already held by the message (``wa:pace-held:<id>``) is used
+    when its slot comes, or later within the same calendar second; a message woken in a
+    later second reserves again, because sending then would put more than ``per_second``
+    messages in that second (Meta counts per second, and a second's slots are its own)."""
     now = time.time() if now is None else now
     per_second = max(1, per_second)
     width = 1.0 / per_second
     held_key = f"wa:pace-held:{phone_number_id}:{message_id}"
     held = cache.get(held_key)
     current = math.floor(now * per_second)
-    if held is not None and int(held) <= current:
-        cache.delete(held_key)
-        return PacingDecision(0.0, int(held))
     if held is not None:
-        return PacingDecision(int(held) * width - now, int(held))
+        slot = int(held)
+        if slot > current:
+            return PacingDecision(slot * width - now, slot)
+        cache.delete(held_key)
+        if slot // per_second == current // per_second:
+            return PacingDecision(0.0, slot)
+        # woken in a later second: reserve again
     for slot in range(current, current + MAX_SLOTS_AHEAD):
         key = _slot_key(phone_number_id, slot)
         ttl = int((slot - current) * width) + 5
