@@ -23,6 +23,7 @@ from relasi.accounts.enums import Role
 from relasi.accounts.models import User, Workspace
 from relasi.analytics.enums import PurchaseSource
 from relasi.analytics.models import AcquisitionCost, AnalyticsSettings, CycleTimeRecord, Purchase, Segment
+from relasi.analytics.purchases import purchases_add
 from relasi.analytics.refresh import metrics_refresh
 from relasi.contacts.models import Contact
 from tests.conftest import ApiClient
@@ -38,7 +39,7 @@ ELOK_FORMULA = (
 
 
 def _buy(workspace: Workspace, contact: Contact, day: dt.date, amount: str, ref: str) -> None:
-    Purchase.objects.create(
+    purchase = Purchase(
         workspace=workspace,
         contact=contact,
         purchased_on=day,
@@ -46,6 +47,7 @@ def _buy(workspace: Workspace, contact: Contact, day: dt.date, amount: str, ref:
         source=PurchaseSource.IMPORT,
         source_ref=ref,
     )
+    purchases_add(workspace=workspace, purchases=[purchase])
 
 
 def _cuts(workspace: Workspace) -> None:

@@ -17,6 +17,7 @@ from relasi.analytics.aggregates import purchase_aggregates
 from relasi.analytics.enums import PurchaseSource, RunStatus
 from relasi.analytics.metrics.rfm import rfm_summary
 from relasi.analytics.models import CustomerMetrics, Purchase
+from relasi.analytics.purchases import purchases_add
 from relasi.analytics.refresh import metrics_refresh
 from relasi.contacts.models import Contact
 from tests.analytics.cdnow import cdnow_sample_transactions, cdnow_summary
@@ -33,8 +34,9 @@ def cdnow_contacts(workspace: Workspace) -> dict[int, int]:
         [Contact(workspace=workspace, full_name=f"CDNOW {cdnow_id:04d}") for cdnow_id in ids]
     )
     mapping = {cdnow_id: contact.pk for cdnow_id, contact in zip(ids, contacts, strict=True)}
-    Purchase.objects.bulk_create(
-        [
+    purchases_add(
+        workspace=workspace,
+        purchases=[
             Purchase(
                 workspace=workspace,
                 contact_id=mapping[int(customer)],
@@ -47,7 +49,6 @@ def cdnow_contacts(workspace: Workspace) -> dict[int, int]:
                 zip(data.customer_id.tolist(), data.date, data.amount.tolist(), strict=True)
             )
         ],
-        batch_size=2000,
     )
     return mapping
 

@@ -13,7 +13,7 @@ from django.utils import timezone
 from relasi.accounts.models import Workspace
 from relasi.analytics.enums import PurchaseSource, RunStatus
 from relasi.analytics.models import CustomerMetrics, LifecycleTransition, MetricsRun, Purchase
-from relasi.analytics.purchases import purchases_sync
+from relasi.analytics.purchases import purchases_add, purchases_sync
 from relasi.analytics.refresh import customer_metrics_refresh, metrics_refresh
 from relasi.contacts.models import Contact
 from relasi.sales.enums import InvoiceStatus, PaymentMethod
@@ -27,7 +27,7 @@ AS_OF = dt.date(2026, 11, 20)
 def _buy(
     workspace: Workspace, contact: Contact, day: dt.date, amount: str, *, ref: str, **extra: object
 ) -> None:
-    Purchase.objects.create(
+    purchase = Purchase(
         workspace=workspace,
         contact=contact,
         purchased_on=day,
@@ -36,6 +36,7 @@ def _buy(
         source_ref=ref,
         **extra,
     )
+    purchases_add(workspace=workspace, purchases=[purchase])
 
 
 def _twice_a_month(workspace: Workspace, contact: Contact, *, months: int, amount: str = "275000") -> None:

@@ -22,6 +22,7 @@ import pytest
 from relasi.accounts.models import Workspace
 from relasi.analytics.enums import PurchaseSource, RunStatus
 from relasi.analytics.models import CustomerMetrics, MetricsRun, Purchase
+from relasi.analytics.purchases import purchases_add
 from relasi.analytics.refresh import metrics_refresh
 from relasi.contacts.models import Contact
 from tests.factories import ContactFactory
@@ -138,7 +139,7 @@ def shop_build(
             )
     # Prospects: known, never bought.
     people("prospect", 2, "Calon", "Bogor", "website")
-    Purchase.objects.bulk_create(purchases)
+    purchases_add(workspace=workspace, purchases=purchases)
     if refresh:
         shop.run = metrics_refresh(workspace=workspace, as_of=as_of)
     return shop

@@ -24,6 +24,7 @@ from relasi.accounts.enums import Role
 from relasi.accounts.models import User, Workspace
 from relasi.analytics.enums import PurchaseSource
 from relasi.analytics.models import AcquisitionCost, CustomerMetrics, CycleTimeRecord, Purchase
+from relasi.analytics.purchases import purchases_add
 from relasi.contacts.models import Contact
 from relasi.core.money import format_rupiah
 from relasi.sales.enums import DealStage
@@ -104,7 +105,7 @@ def test_the_lifecycle_board_in_english_shows_the_stage_names(
 
 def _bought(workspace: Workspace, contact: Contact, *days: str) -> None:
     for day in days:
-        Purchase.objects.create(
+        purchase = Purchase(
             workspace=workspace,
             contact=contact,
             purchased_on=dt.date.fromisoformat(day),
@@ -112,6 +113,7 @@ def _bought(workspace: Workspace, contact: Contact, *days: str) -> None:
             source=PurchaseSource.IMPORT,
             source_ref=f"{contact.pk}-{day}",
         )
+        purchases_add(workspace=workspace, purchases=[purchase])
 
 
 @pytest.fixture

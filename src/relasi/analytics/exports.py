@@ -33,6 +33,7 @@ from relasi.analytics.segments import segment_members
 from relasi.analytics.selectors import Cohort
 from relasi.core.audit import audit_record
 from relasi.core.models import AuditAction
+from relasi.core.pagination import keyset_chunks
 from relasi.core.phone import format_phone_national
 from relasi.core.spreadsheets import Echo, ExportValue, csv_text, xlsx_value
 
@@ -121,15 +122,8 @@ def _chunks(
     *, workspace: Workspace, filters: dict[str, Any], upper_id: int
 ) -> Iterator[list[CustomerMetrics]]:
     """The filtered customers in the list's order (newest snapshot first), by keyset."""
-    rows = segment_members(workspace=workspace, filters=filters).filter(id__lte=upper_id).order_by("-id")
-    last_id: int | None = None
-    while True:
-        page = rows.filter(id__lt=last_id) if last_id is not None else rows
-        chunk = list(page[:EXPORT_CHUNK])
-        if not chunk:
-            return
-        yield chunk
-        last_id = chunk[-1].pk
+    rows = segment_members(workspace=workspace, filters=filters).filter(id__lte=upper_id)
+    return keyset_chunks(rows, EXPORT_CHUNK)
 
 
 def customer_export_csv(

@@ -70,6 +70,7 @@ from relasi.accounts.models import Membership, User, Workspace
 from relasi.accounts.permissions import Perm
 from relasi.analytics.enums import PurchaseSource
 from relasi.analytics.models import Purchase, PurchaseImport
+from relasi.analytics.totals import purchase_totals_rebuild
 from relasi.contacts import services as contact_services
 from relasi.contacts.enums import Source
 from relasi.contacts.import_files import (
@@ -898,6 +899,7 @@ def _write_pass(
     they have just added (a table growing inside one transaction has no statistics yet)."""
     problems, reader = make_reader()
     tally = _Tally(rows_total=scan.total_rows)
+    touched: set[int] = set()  # customers whose purchase totals change
     with _file_rows(content, scan) as rows:
         for batch in batched(reader.orders(rows), BATCH_SIZE):
             purchases = []
@@ -941,6 +943,8 @@ def _write_pass(
                     code="import_concurrent",
                 ) from error
             tally.purchases += len(purchases)
+            touched.update(purchase.contact_id for purchase in purchases)
+    purchase_totals_rebuild(workspace=workspace, contact_ids=touched)
     return tally
 
 

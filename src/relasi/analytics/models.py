@@ -49,10 +49,54 @@ class Purchase(models.Model):
                 include=["amount", "discount"],
                 name="purchase_by_contact_day",
             ),
+            # The days entering and leaving the last-year window (``totals.purchase_window_move``).
+            models.Index(fields=["workspace", "purchased_on"], include=["contact"], name="purchase_by_day"),
         ]
 
     def __str__(self) -> str:
         return f"{self.purchased_on} {self.amount}"
+
+
+class PurchaseTotals(models.Model):
+    """One customer's purchases added up — all of them — kept current by every writer of
+    purchases (``analytics.totals``): the nightly refresh reads a million of these rows, not
+    ten million purchases. ``orders_last_year`` counts the year up to the workspace's
+    ``PurchaseWindow``, which the refresh moves forward day by day."""
+
+    contact = models.OneToOneField(
+        "contacts.Contact", on_delete=models.CASCADE, primary_key=True, related_name="+", db_constraint=False
+    )
+    workspace = models.ForeignKey(
+        "accounts.Workspace", on_delete=models.CASCADE, related_name="+", db_constraint=False, db_index=False
+    )
+    first_on = models.DateField()
+    last_on = models.DateField()
+    purchase_days = models.PositiveIntegerField()
+    orders = models.PositiveIntegerField()
+    orders_last_year = models.PositiveIntegerField()
+    discounted_orders = models.PositiveIntegerField()
+    total_cents = models.BigIntegerField()  # sen
+    first_day_cents = models.BigIntegerField()
+    top_category = models.CharField(max_length=80, blank=True)
+    top_category_orders = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        indexes = [models.Index(fields=["workspace", "contact"], name="totals_by_workspace")]
+
+    def __str__(self) -> str:
+        return f"{self.contact_id}: {self.orders}"
+
+
+class PurchaseWindow(models.Model):
+    """The last day of the year that ``PurchaseTotals.orders_last_year`` counts, per workspace."""
+
+    workspace = models.OneToOneField(
+        "accounts.Workspace", on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
+    last_year_through = models.DateField()
+
+    def __str__(self) -> str:
+        return str(self.last_year_through)
 
 
 class PurchaseImport(WorkspaceScopedModel):
@@ -121,14 +165,16 @@ class CustomerMetrics(models.Model):
     """The snapshot of one customer's numbers as of the last refresh. Pages read this, never
     a model fit."""
 
-    # Derived rows, rewritten in bulk every night: no database-level foreign keys (their
-    # deferred checks cost more than the write itself at a million rows); Django still
-    # deletes them with their contact or workspace.
+    # Derived rows, rewritten in bulk every night by one writer at a time (an advisory lock):
+    # no database-level foreign keys (their deferred checks cost more than the write itself at
+    # a million rows) and one index, (workspace, contact) — every other index, and a unique
+    # one most of all, multiplies the cost of the nightly rewrite. Django still deletes the
+    # rows with their contact or workspace.
     workspace = models.ForeignKey(
-        "accounts.Workspace", on_delete=models.CASCADE, related_name="+", db_constraint=False
+        "accounts.Workspace", on_delete=models.CASCADE, related_name="+", db_constraint=False, db_index=False
     )
-    contact = models.OneToOneField(
-        "contacts.Contact", on_delete=models.CASCADE, related_name="metrics", db_constraint=False
+    contact = models.ForeignKey(
+        "contacts.Contact", on_delete=models.CASCADE, related_name="+", db_constraint=False, db_index=False
     )
     as_of = models.DateField()
     first_purchase = models.DateField(null=True)
@@ -166,12 +212,7 @@ class CustomerMetrics(models.Model):
     churn_risk = models.CharField(max_length=6, choices=ChurnRisk.choices, blank=True)
 
     class Meta:
-        indexes = [
-            models.Index(fields=["workspace", "rfm_segment"], name="metrics_by_segment"),
-            models.Index(fields=["workspace", "churn_risk"], name="metrics_by_churn"),
-            models.Index(fields=["workspace", "lifecycle_stage"], name="metrics_by_stage"),
-            models.Index(fields=["workspace", "customer_type"], name="metrics_by_type"),
-        ]
+        indexes = [models.Index(fields=["workspace", "contact"], name="metrics_by_contact")]
 
     def __str__(self) -> str:
         return f"{self.contact_id} {self.as_of}"

@@ -1,9 +1,10 @@
-"""The metrics refresh: database aggregates → pure maths → ``CustomerMetrics`` snapshots.
+"""The metrics refresh: per-customer totals → pure maths → ``CustomerMetrics`` snapshots.
 
-``metrics_refresh`` (nightly and on demand) syncs the purchases, aggregates per customer in
-SQL, scores RFM against the cut points (the owner's, or quintiles of today's customers), fits
-BG/NBD and Gamma-Gamma, and writes one snapshot row per customer plus a lifecycle transition
-for every customer whose stage changed. ``customer_metrics_refresh`` recomputes one customer
+``metrics_refresh`` (nightly and on demand) syncs the purchases, reads every customer's
+purchase totals (kept current as purchases are written, ``totals``), scores RFM against the
+cut points (the owner's, or quintiles of today's customers), fits BG/NBD and Gamma-Gamma,
+and writes one snapshot row per customer plus a lifecycle transition for every customer
+whose stage changed. ``customer_metrics_refresh`` recomputes one customer
 with the cut points and fitted parameters of the last run: instant, no model fit.
 """
 
@@ -13,9 +14,7 @@ import dataclasses
 import datetime as dt
 import logging
 import time
-from collections.abc import Iterable
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import Any
 
 import numpy as np
@@ -32,7 +31,9 @@ from relasi.analytics.models import AnalyticsSettings, CustomerMetrics, Lifecycl
 from relasi.analytics.purchases import purchases_sync
 from relasi.analytics.selectors import metrics_run_latest
 from relasi.analytics.settings import analytics_settings_get, segment_rules
+from relasi.analytics.totals import purchase_totals_read
 from relasi.contacts.models import Contact
+from relasi.core.pgcopy import columns_insert
 
 logger = logging.getLogger(__name__)
 
@@ -116,7 +117,6 @@ def _compute(
     as_of: dt.date,
     facts: aggregates.ContactFacts,
     bought: aggregates.PurchaseAggregates,
-    categories: dict[int, tuple[str, int]],
     nps: dict[int, int],
     model: RunModel | None,
 ) -> tuple[dict[str, Any], RunModel]:
@@ -173,22 +173,17 @@ def _compute(
         retention_years=settings.retention_years,
         margin=margin,
     )
-    zero = Decimal("0")
-    columns["total_spend"] = full(
-        [Decimal(c).scaleb(-2) for c in bought.total_cents[live].tolist()], zero, object
-    )
-    columns["average_sale"] = full(simple.average_sale, 0, object)
-    columns["purchases_per_year"] = full(
-        [Decimal(h).scaleb(-2) for h in simple.purchases_per_year_hundredths], zero, object
-    )
-    columns["simple_clv"] = full(simple.simple_clv, 0, object)
-    columns["monetary_repeat"] = full(np.round(summary.monetary_repeat, 2), 0.0, np.float64)
+    # Money as whole sen (the snapshot's two decimals), never floats or Decimal objects.
+    columns["total_spend"] = full(bought.total_cents[live], 0, np.int64)
+    columns["average_sale"] = full(100 * simple.average_sale, 0, np.int64)
+    columns["purchases_per_year"] = full(simple.purchases_per_year_hundredths, 0, np.int64)
+    columns["simple_clv"] = full(100 * simple.simple_clv, 0, np.int64)
+    columns["monetary_repeat"] = full(_sen(summary.monetary_repeat), 0, np.int64)
     # Categories, first purchase lead time, NPS.
-    top = [categories.get(int(cid), ("", 0)) for cid in facts.contact_id]
     orders_all = columns["orders"]
-    columns["top_category"] = [name for name, _ in top]
+    columns["top_category"] = full(np.asarray(bought.top_category, dtype=object)[live], "", object)
     columns["top_category_share"] = np.divide(
-        np.asarray([count for _, count in top], dtype=np.float64),
+        full(bought.top_category_orders[live], 0, np.float64),
         orders_all,
         out=np.zeros(size, dtype=np.float64),
         where=orders_all > 0,
@@ -249,117 +244,101 @@ def _compute(
     return columns, model
 
 
-def _dates(
-    as_of: dt.date, days_ago: npt.NDArray[np.int64], present: npt.NDArray[np.bool_]
-) -> list[dt.date | None]:
-    ordinal = as_of.toordinal()
-    return [
-        dt.date.fromordinal(ordinal - d) if ok else None
-        for d, ok in zip(days_ago.tolist(), present.tolist(), strict=True)
-    ]
+def _sen(values: npt.NDArray[np.float64]) -> npt.NDArray[np.int64]:
+    """Rupiah from the models, rounded to the sen, as whole sen (NaN becomes 0: masked)."""
+    return np.round(np.nan_to_num(values) * 100).astype(np.int64)
 
 
-def _nullable(values: npt.NDArray[Any], missing: npt.NDArray[np.bool_]) -> list[Any]:
-    return [None if gone else v for v, gone in zip(values.tolist(), missing.tolist(), strict=True)]
-
-
-def _rounded(values: npt.NDArray[np.float64]) -> list[float | None]:
-    """Money from the models: to the cent; NaN (not computed) becomes NULL."""
-    return _nullable(np.round(values, 2), np.isnan(values))
-
-
-# The snapshot's columns in the order of the rows handed to the database.
-TABLE = CustomerMetrics._meta.db_table
-SNAPSHOT_COLUMNS: list[str] = [
-    str(field.column) for field in CustomerMetrics._meta.concrete_fields if field.name != "id"
-]
-
-
-def _snapshot_columns(workspace: Workspace, as_of: dt.date, columns: dict[str, Any]) -> list[list[Any]]:
-    """The snapshot as one list per column, in ``SNAPSHOT_COLUMNS`` order (no model
-    instances: a million customers stay a few dozen lists)."""
+def _snapshot_columns(
+    workspace: Workspace, as_of: dt.date, columns: dict[str, Any]
+) -> tuple[dict[str, Any], dict[str, npt.NDArray[np.bool_]]]:
+    """The snapshot rows as NumPy columns named like the table's, and their NULL masks."""
     size = len(columns["contact_id"])
-    bought = columns["orders"] > 0
+    none = ~(columns["orders"] > 0)
+    day = np.datetime64(as_of, "D")
     lead = columns["days_to_first_purchase"]
-    nps = columns["latest_nps"]
-    values: dict[str, Any] = {
-        "workspace_id": [workspace.pk] * size,
-        "contact_id": columns["contact_id"].tolist(),
-        "as_of": [as_of] * size,
-        "first_purchase": _dates(as_of, columns["tenure_days"], bought),
-        "last_purchase": _dates(as_of, columns["days_since_last"], bought),
-        "days_since_last": _nullable(columns["days_since_last"], ~bought),
-        "days_to_first_purchase": _nullable(lead, ~bought | (lead < 0)),
-        "latest_nps": _nullable(nps, nps < 0),
-        "monetary_repeat": np.round(columns["monetary_repeat"], 2).tolist(),
-        "p_alive": _nullable(columns["p_alive"], np.isnan(columns["p_alive"])),
-        "expected_purchases": _nullable(
-            columns["expected_purchases"], np.isnan(columns["expected_purchases"])
-        ),
-        "expected_average_spend": _rounded(columns["expected_average_spend"]),
-        "clv_probabilistic": _rounded(columns["clv_probabilistic"]),
-        "top_category_share": columns["top_category_share"].tolist(),
+    values = {name: columns[name] for name in SNAPSHOT_COPIED}
+    values.update(
+        workspace_id=np.full(size, workspace.pk, dtype=np.int64),
+        as_of=np.full(size, day),
+        first_purchase=day - columns["tenure_days"].astype("timedelta64[D]"),
+        last_purchase=day - np.maximum(columns["days_since_last"], 0).astype("timedelta64[D]"),
+        expected_average_spend=_sen(columns["expected_average_spend"]),
+        clv_probabilistic=_sen(columns["clv_probabilistic"]),
+    )
+    nulls = {
+        "first_purchase": none,
+        "last_purchase": none,
+        "days_since_last": none,
+        "days_to_first_purchase": none | (lead < 0),
+        "latest_nps": columns["latest_nps"] < 0,
+        "expected_average_spend": np.isnan(columns["expected_average_spend"]),
+        "clv_probabilistic": np.isnan(columns["clv_probabilistic"]),
     }
-    for name in SNAPSHOT_COLUMNS:
-        if name not in values:
-            column = columns[name]
-            values[name] = column.tolist() if isinstance(column, np.ndarray) else column
-    return [values[name] for name in SNAPSHOT_COLUMNS]
+    return values, nulls
 
 
-def _rows_insert(cursor: Any, table: str, names: list[str], rows: Iterable[tuple[Any, ...]]) -> None:
-    """Many rows at once: COPY on PostgreSQL, one prepared INSERT on SQLite."""
-    columns = ", ".join(names)
+# Snapshot columns taken as computed (the rest are derived above).
+SNAPSHOT_COPIED = [
+    "contact_id", "orders", "orders_last_year", "discounted_orders", "frequency", "recency_days",
+    "tenure_days", "days_since_last", "total_spend", "average_sale", "monetary_repeat", "top_category",
+    "top_category_share", "conversations", "quotations", "days_to_first_purchase", "latest_nps",
+    "r_score", "f_score", "m_score", "rfm_segment", "customer_type", "lifecycle_stage",
+    "purchases_per_year", "simple_clv", "p_alive", "expected_purchases", "churn_risk",
+]  # fmt: skip
+
+
+def _lock(workspace: Workspace) -> None:
+    """One writer of a workspace's snapshot at a time (the nightly run, "refresh now" and one
+    customer's refresh): the rows carry no unique constraint to fall back on. SQLite
+    serialises writers by itself."""
     if connection.vendor == "postgresql":
-        with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row(row)
-    else:
-        marks = ", ".join(["%s"] * len(names))
-        cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({marks})", list(rows))  # noqa: S608
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [SNAPSHOT_LOCK, workspace.pk])
+
+
+SNAPSHOT_LOCK = 5001  # advisory lock class: the analytics snapshot of a workspace
 
 
 def _snapshots_write(
-    workspace: Workspace, as_of: dt.date, columns: list[list[Any]], *, replace_all: bool
+    workspace: Workspace,
+    as_of: dt.date,
+    snapshot: tuple[dict[str, Any], dict[str, npt.NDArray[np.bool_]]],
+    *,
+    replace_all: bool,
 ) -> None:
     """Store the snapshots and record a lifecycle transition for every customer whose stage
     differs from the stored one.
 
-    A full refresh replaces the workspace's rows: delete, then COPY (no million conflict
-    probes, no staging copy). One customer's refresh upserts its row, so it never collides
-    with a full refresh committing at the same moment."""
-    ids = columns[SNAPSHOT_COLUMNS.index("contact_id")]
-    stages = columns[SNAPSHOT_COLUMNS.index("lifecycle_stage")]
-    stored = CustomerMetrics.objects.filter(workspace=workspace)
+    The workspace's rows (all of them, or the one customer's) are deleted and written again
+    with binary COPY: no conflict probes and no unique index to check against the rows just
+    deleted (that check alone cost 10 s a million rows); the lock keeps one writer."""
+    values, nulls = snapshot
+    ids = np.asarray(values["contact_id"], dtype=np.int64)
+    stages = np.asarray(values["lifecycle_stage"]).astype(str)
+    where, params = "workspace_id = %s", [workspace.pk]
     if not replace_all:
-        stored = stored.filter(contact_id__in=ids)
-    before = dict(stored.values_list("contact_id", "lifecycle_stage"))
-    transitions = [
-        (workspace.pk, contact_id, before.get(contact_id, ""), stage, as_of)
-        for contact_id, stage in zip(ids, stages, strict=True)
-        if before.get(contact_id) != stage
-    ]
-    rows = zip(*columns, strict=True)
+        where += f" AND contact_id IN ({', '.join(['%s'] * len(ids))})"
+        params.extend(ids.tolist())
+    table = CustomerMetrics._meta.db_table
     with connection.cursor() as cursor:
-        if replace_all:
-            cursor.execute(f"DELETE FROM {TABLE} WHERE workspace_id = %s", [workspace.pk])  # noqa: S608
-            _rows_insert(cursor, TABLE, SNAPSHOT_COLUMNS, rows)
-        else:
-            names = ", ".join(SNAPSHOT_COLUMNS)
-            marks = ", ".join(["%s"] * len(SNAPSHOT_COLUMNS))
-            updates = ", ".join(
-                f"{name} = excluded.{name}" for name in SNAPSHOT_COLUMNS if name != "contact_id"
-            )
-            cursor.executemany(
-                f"INSERT INTO {TABLE} ({names}) VALUES ({marks}) "  # noqa: S608
-                f"ON CONFLICT (contact_id) DO UPDATE SET {updates}",
-                list(rows),
-            )
-        _rows_insert(
+        cursor.execute(f"SELECT contact_id, lifecycle_stage FROM {table} WHERE {where}", params)  # noqa: S608
+        before = dict(cursor.fetchall())
+        # a customer not stored before moves from "" to its stage
+        old = np.asarray([before.get(contact_id, "") for contact_id in ids.tolist()], dtype=object)
+        changed = np.flatnonzero(old.astype(str) != stages)
+        cursor.execute(f"DELETE FROM {table} WHERE {where}", params)  # noqa: S608
+        columns_insert(cursor, CustomerMetrics, values, nulls)
+        columns_insert(
             cursor,
-            LifecycleTransition._meta.db_table,
-            ["workspace_id", "contact_id", "from_stage", "to_stage", "changed_on"],
-            transitions,
+            LifecycleTransition,
+            {
+                "workspace_id": np.full(len(changed), workspace.pk, dtype=np.int64),
+                "contact_id": ids[changed],
+                "from_stage": old[changed].tolist(),
+                "to_stage": stages[changed].tolist(),
+                "changed_on": np.full(len(changed), np.datetime64(as_of, "D")),
+            },
         )
 
 
@@ -389,17 +368,16 @@ def metrics_refresh(*, workspace: Workspace, as_of: dt.date | None = None) -> Me
                 with connection.cursor() as cursor:
                     cursor.execute("SET LOCAL work_mem = '256MB'")
                     cursor.execute("SET LOCAL jit = off")
+            _lock(workspace)
             synced = purchases_sync(workspace=workspace, since=previous.created_at if previous else None)
             settings = analytics_settings_get(workspace=workspace)
             facts = aggregates.contact_facts(workspace=workspace, as_of=as_of)
-            bought = aggregates.purchase_aggregates(workspace=workspace, as_of=as_of)
-            categories = aggregates.top_categories(workspace=workspace, as_of=as_of)
+            bought = purchase_totals_read(workspace=workspace, as_of=as_of)
             columns, model = _compute(
                 settings=settings,
                 as_of=as_of,
                 facts=facts,
                 bought=bought,
-                categories=categories,
                 nps=_nps(workspace),
                 model=None,
             )
@@ -438,6 +416,7 @@ def customer_metrics_refresh(*, contact: Contact, as_of: dt.date | None = None) 
     if run is None:
         return None
     as_of = as_of or timezone.localdate()
+    _lock(workspace)
     purchases_sync(workspace=workspace, since=run.created_at)
     ids = [contact.pk]
     columns, _ = _compute(
@@ -445,7 +424,6 @@ def customer_metrics_refresh(*, contact: Contact, as_of: dt.date | None = None) 
         as_of=as_of,
         facts=aggregates.contact_facts(workspace=workspace, as_of=as_of, contact_ids=ids),
         bought=aggregates.purchase_aggregates(workspace=workspace, as_of=as_of, contact_ids=ids),
-        categories=aggregates.top_categories(workspace=workspace, as_of=as_of, contact_ids=ids),
         nps=_nps(workspace, ids),
         model=_run_model(run),
     )

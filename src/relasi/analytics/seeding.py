@@ -22,6 +22,7 @@ from django.utils import timezone
 from relasi.accounts.models import User, Workspace
 from relasi.analytics.enums import PurchaseSource
 from relasi.analytics.models import AcquisitionCost, CycleTimeRecord, MetricsRun, Purchase
+from relasi.analytics.purchases import purchases_add
 from relasi.analytics.refresh import metrics_refresh
 from relasi.contacts.enums import ContactKind, Source
 from relasi.contacts.models import Contact
@@ -114,8 +115,7 @@ def demo_purchases_ensure(*, workspace: Workspace, today: dt.date) -> int:
                     source_ref=f"demo-{contact.pk}-{number}",
                 )
             )
-    created = Purchase.objects.bulk_create(rows, batch_size=2000, ignore_conflicts=True)
-    return len(created)
+    return purchases_add(workspace=workspace, purchases=rows, ignore_conflicts=True)
 
 
 @transaction.atomic

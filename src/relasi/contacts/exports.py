@@ -32,6 +32,7 @@ from relasi.contacts.enums import BuyerType, ContactKind, CustomFieldType, Gende
 from relasi.contacts.models import Contact, CustomFieldDefinition
 from relasi.core.audit import audit_record
 from relasi.core.models import AuditAction
+from relasi.core.pagination import keyset_chunks
 from relasi.core.phone import format_phone_national
 from relasi.core.spreadsheets import Echo, ExportValue, csv_text, xlsx_value
 
@@ -143,17 +144,8 @@ def _chunks(
     *, workspace: Workspace, filters: selectors.ContactFilters, upper_id: int
 ) -> Iterator[list[Contact]]:
     """The filtered contacts, newest first, ``EXPORT_CHUNK`` at a time by keyset."""
-    rows = (
-        selectors.contact_list(workspace=workspace, filters=filters).filter(id__lte=upper_id).order_by("-id")
-    )
-    last_id: int | None = None
-    while True:
-        page = rows.filter(id__lt=last_id) if last_id is not None else rows
-        chunk = list(page[:EXPORT_CHUNK])
-        if not chunk:
-            return
-        yield chunk
-        last_id = chunk[-1].pk
+    rows = selectors.contact_list(workspace=workspace, filters=filters).filter(id__lte=upper_id)
+    return keyset_chunks(rows, EXPORT_CHUNK)
 
 
 def contact_export_csv(

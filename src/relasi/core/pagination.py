@@ -6,6 +6,7 @@ Rows are ordered by ``-id``; the cursor is the last id seen, opaque to clients.
 from __future__ import annotations
 
 import base64
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
@@ -58,3 +59,17 @@ def paginate_keyset(queryset: QuerySet[M], *, cursor: str | None, limit: int) ->
     ids = ids[:limit]
     rows = list(queryset.filter(id__in=ids).order_by("-id")) if ids else []
     return Page(items=rows, next_cursor=encode_cursor(ids[-1]) if has_more and ids else None)
+
+
+def keyset_chunks(rows: QuerySet[M], size: int) -> Iterator[list[M]]:
+    """Every row of ``rows`` newest first (``-id``), ``size`` at a time, each chunk read by
+    keyset after the last id of the one before: a long export never uses OFFSET."""
+    rows = rows.order_by("-id")
+    last_id: int | None = None
+    while True:
+        page = rows.filter(id__lt=last_id) if last_id is not None else rows
+        chunk = list(page[:size])
+        if not chunk:
+            return
+        yield chunk
+        last_id = chunk[-1].pk

@@ -51,6 +51,7 @@ from relasi.core.audit import audit_record
 from relasi.core.exceptions import ValidationError, fields_invalid
 from relasi.core.models import AuditAction
 from relasi.core.money import MoneyParseError, format_number, parse_money
+from relasi.core.pagination import keyset_chunks
 from relasi.core.spreadsheets import XLSX_CONTENT_TYPE, Echo, csv_text, xlsx_value
 from relasi.sales.enums import ProductKind, TaxTreatment
 from relasi.sales.models import Product
@@ -179,15 +180,7 @@ def _columns() -> list[_Column]:
 
 
 def _chunks(*, workspace: Workspace, filters: ProductFilters) -> Iterator[list[Product]]:
-    rows = product_list(workspace=workspace, filters=filters).order_by("-id")
-    last_id: int | None = None
-    while True:
-        page = rows.filter(id__lt=last_id) if last_id is not None else rows
-        chunk = list(page[:EXPORT_CHUNK])
-        if not chunk:
-            return
-        yield chunk
-        last_id = chunk[-1].pk
+    return keyset_chunks(product_list(workspace=workspace, filters=filters), EXPORT_CHUNK)
 
 
 def _csv_cell(value: Any) -> str:

@@ -84,9 +84,9 @@ def cycle_time(*, net_production_hours: Decimal, units: int) -> CycleTime:
 class SimpleClvColumns:
     """``simple_clv`` for many customers at once, exactly (integer arithmetic)."""
 
-    average_sale: list[int]  # rupiah
-    purchases_per_year_hundredths: list[int]
-    simple_clv: list[int]  # rupiah
+    average_sale: npt.NDArray[np.int64]  # rupiah
+    purchases_per_year_hundredths: npt.NDArray[np.int64]
+    simple_clv: npt.NDArray[np.int64]  # rupiah
 
 
 def _divide_half_up(numerator: Any, denominator: Any) -> Any:
@@ -124,7 +124,7 @@ def simple_clv_columns(
     margin_num, margin_den = margin.as_integer_ratio() if margin is not None else (1, 1)
     value = _divide_half_up(average * per_year * years_num * margin_num, 100 * years_den * margin_den)
     return SimpleClvColumns(
-        average_sale=[int(v) for v in average],
-        purchases_per_year_hundredths=[int(v) for v in per_year],
-        simple_clv=[int(v) for v in value],
+        average_sale=np.asarray(average, dtype=np.int64),
+        purchases_per_year_hundredths=np.asarray(per_year, dtype=np.int64),
+        simple_clv=np.asarray(value, dtype=np.int64),
     )
