@@ -26,7 +26,8 @@ What it does, from the repository root (``.venv/bin/python bench/rfm_clv.py``):
    database — the purchases read out of PostgreSQL (``COPY … TO STDOUT``), the same
    per-customer summary (purchase days, orders, last-year orders, totals), quintile cut
    points and scores, simple CLV, and the result rows written back with ``COPY`` into a
-   scratch table. The R, F, M scores of both are compared customer by customer.
+   scratch table. The R, F, M scores and the simple CLV (to the rupiah) of both are compared
+   customer by customer.
 5. Writes ``bench/results/rfm_clv.json``: value = our seconds, reference = polars seconds,
    ratio = value / reference (bar ≤ 3), budget 15 s.
 """
@@ -208,6 +209,7 @@ def reference(workspace: Workspace) -> tuple[float, pl.DataFrame, list[float]]:
             rows.group_by("contact_id", "purchased_on")
             .agg(
                 pl.col("amount").sum().alias("spend"),
+                (pl.col("amount") * 100).round(0).cast(pl.Int64).sum().alias("sen"),
                 pl.len().alias("orders"),
                 (pl.col("purchased_on") > year_ago).sum().alias("last_year"),
             )
@@ -220,6 +222,7 @@ def reference(workspace: Workspace) -> tuple[float, pl.DataFrame, list[float]]:
             pl.col("orders").sum(),
             pl.col("last_year").sum(),
             pl.col("spend").sum().alias("total"),
+            pl.col("sen").sum().alias("total_sen"),
         )
         per = per.with_columns(
             (as_of - pl.col("last")).dt.total_days().alias("since_last"),
@@ -233,13 +236,24 @@ def reference(workspace: Workspace) -> tuple[float, pl.DataFrame, list[float]]:
         f = 1 + np.searchsorted(cuts["f"], per["orders"].to_numpy().astype(np.float64), side="left")
         m = 1 + np.searchsorted(cuts["m"], per["total"].to_numpy(), side="left")
         per = per.with_columns(pl.Series("r", r), pl.Series("f", f), pl.Series("m", m))
+        # Simple CLV by its definition (DESIGN §1, the textbook Rp275.000 × 24 × 3), in exact
+        # integers with the stated rounding — half up to the rupiah, to hundredths of a purchase
+        # a year, to the rupiah: average sale = total / purchases; purchases a year = the last
+        # 365 days' for a customer known a year, else purchases × 365 / max(tenure, 90); × 3 years.
+        days_known = pl.max_horizontal(pl.col("tenure"), pl.lit(90))
         per = per.with_columns(
-            (pl.col("total") / pl.col("orders")).round(0).alias("average_sale"),
+            ((2 * pl.col("total_sen") + 100 * pl.col("orders")) // (200 * pl.col("orders"))).alias(
+                "average_sale"
+            ),
             pl.when(pl.col("tenure") >= 365)
-            .then(pl.col("last_year").cast(pl.Float64))
-            .otherwise((pl.col("orders") * 365 / pl.max_horizontal(pl.col("tenure"), pl.lit(90))).round(2))
-            .alias("per_year"),
-        ).with_columns((pl.col("average_sale") * pl.col("per_year") * 3).round(0).alias("simple_clv"))
+            .then(100 * pl.col("last_year"))
+            .otherwise((2 * 100 * 365 * pl.col("orders") + days_known) // (2 * days_known))
+            .alias("per_year_hundredths"),
+        ).with_columns(
+            ((2 * 3 * pl.col("average_sale") * pl.col("per_year_hundredths") + 100) // 200).alias(
+                "simple_clv"
+            )
+        )
         out = io.BytesIO()
         per.select("contact_id", "r", "f", "m", "simple_clv").write_csv(
             out, separator="\t", include_header=False
@@ -264,8 +278,8 @@ def compare(workspace: Workspace, polars_rows: pl.DataFrame) -> dict[str, int]:
     )
     table = {row[0]: row[1:] for row in ours.iterator(chunk_size=50_000)}
     mismatched = {"r": 0, "f": 0, "m": 0, "simple_clv": 0}
-    rows = polars_rows.select("contact_id", "r", "f", "m", "simple_clv", "per_year")
-    for cid, r, f, m, value, per_year in rows.iter_rows():
+    rows = polars_rows.select("contact_id", "r", "f", "m", "simple_clv")
+    for cid, r, f, m, value in rows.iter_rows():
         mine = table.get(cid)
         if mine is None:
             mismatched["r"] += 1
@@ -273,9 +287,7 @@ def compare(workspace: Workspace, polars_rows: pl.DataFrame) -> dict[str, int]:
         mismatched["r"] += mine[0] != r
         mismatched["f"] += mine[1] != f
         mismatched["m"] += mine[2] != m
-        # polars rounds the average sale half-to-even, we round half-up: a rupiah of average
-        # sale may differ, times the purchases a year and the 3 years.
-        mismatched["simple_clv"] += abs(float(mine[3]) - value) > 3 * per_year + 1
+        mismatched["simple_clv"] += mine[3] != value  # to the rupiah: a Decimal against an int
     return {"customers": len(table), **mismatched}
 
 

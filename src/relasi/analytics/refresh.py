@@ -14,6 +14,9 @@ import dataclasses
 import datetime as dt
 import logging
 import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -300,34 +303,37 @@ def _lock(workspace: Workspace) -> None:
 SNAPSHOT_LOCK = 5001  # advisory lock class: the analytics snapshot of a workspace
 
 
+def _snapshots_clear(cursor: Any, workspace: Workspace, contact_ids: list[int] | None) -> dict[int, str]:
+    """Delete the workspace's snapshots (all, or these customers') before they are written
+    again; the stored stages come back, to find the stage changes."""
+    where, params = "workspace_id = %s", [workspace.pk]
+    if contact_ids is not None:
+        where += f" AND contact_id IN ({', '.join(['%s'] * len(contact_ids))})"
+        params.extend(contact_ids)
+    table = CustomerMetrics._meta.db_table
+    cursor.execute(f"DELETE FROM {table} WHERE {where} RETURNING contact_id, lifecycle_stage", params)  # noqa: S608
+    return dict(cursor.fetchall())
+
+
 def _snapshots_write(
     workspace: Workspace,
     as_of: dt.date,
     snapshot: tuple[dict[str, Any], dict[str, npt.NDArray[np.bool_]]],
-    *,
-    replace_all: bool,
+    before: dict[int, str],
 ) -> None:
-    """Store the snapshots and record a lifecycle transition for every customer whose stage
-    differs from the stored one.
+    """Store the snapshots (their old rows already cleared, with ``before`` the stages they
+    held) and record a lifecycle transition for every customer whose stage differs.
 
-    The workspace's rows (all of them, or the one customer's) are deleted and written again
-    with binary COPY: no conflict probes and no unique index to check against the rows just
-    deleted (that check alone cost 10 s a million rows); the lock keeps one writer."""
+    The rows are written with binary COPY: no conflict probes and no unique index to check
+    against the rows just deleted (that check alone cost 10 s a million rows); the lock keeps
+    one writer."""
     values, nulls = snapshot
     ids = np.asarray(values["contact_id"], dtype=np.int64)
     stages = np.asarray(values["lifecycle_stage"]).astype(str)
-    where, params = "workspace_id = %s", [workspace.pk]
-    if not replace_all:
-        where += f" AND contact_id IN ({', '.join(['%s'] * len(ids))})"
-        params.extend(ids.tolist())
-    table = CustomerMetrics._meta.db_table
+    # a customer not stored before moves from "" to its stage
+    old = np.asarray([before.get(contact_id, "") for contact_id in ids.tolist()], dtype=object)
+    changed = np.flatnonzero(old.astype(str) != stages)
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT contact_id, lifecycle_stage FROM {table} WHERE {where}", params)  # noqa: S608
-        before = dict(cursor.fetchall())
-        # a customer not stored before moves from "" to its stage
-        old = np.asarray([before.get(contact_id, "") for contact_id in ids.tolist()], dtype=object)
-        changed = np.flatnonzero(old.astype(str) != stages)
-        cursor.execute(f"DELETE FROM {table} WHERE {where}", params)  # noqa: S608
         columns_insert(cursor, CustomerMetrics, values, nulls)
         columns_insert(
             cursor,
@@ -340,6 +346,30 @@ def _snapshots_write(
                 "changed_on": np.full(len(changed), np.datetime64(as_of, "D")),
             },
         )
+
+
+@contextmanager
+def _snapshots_cleared(workspace: Workspace) -> Iterator[Callable[[], dict[int, str]]]:
+    """Clear every snapshot of the workspace while the caller computes the new ones; the
+    context gives a function that waits for the old stages.
+
+    On PostgreSQL the DELETE runs on this transaction's connection from a second thread:
+    the server deletes a million rows (seconds) on one core while the maths run on the
+    other. The caller must not use the connection until it has the stages."""
+    if connection.vendor != "postgresql":
+        with connection.cursor() as cursor:
+            before = _snapshots_clear(cursor, workspace, None)
+        yield lambda: before
+        return
+    raw = connection.connection
+
+    def clear() -> dict[int, str]:
+        with raw.cursor() as cursor:
+            return _snapshots_clear(cursor, workspace, None)
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        cleared = pool.submit(clear)
+        yield cleared.result
 
 
 def _nps(workspace: Workspace, contact_ids: list[int] | None = None) -> dict[int, int]:
@@ -373,15 +403,14 @@ def metrics_refresh(*, workspace: Workspace, as_of: dt.date | None = None) -> Me
             settings = analytics_settings_get(workspace=workspace)
             facts = aggregates.contact_facts(workspace=workspace, as_of=as_of)
             bought = purchase_totals_read(workspace=workspace, as_of=as_of)
-            columns, model = _compute(
-                settings=settings,
-                as_of=as_of,
-                facts=facts,
-                bought=bought,
-                nps=_nps(workspace),
-                model=None,
-            )
-            _snapshots_write(workspace, as_of, _snapshot_columns(workspace, as_of, columns), replace_all=True)
+            nps = _nps(workspace)
+            with _snapshots_cleared(workspace) as stored_stages:
+                columns, model = _compute(
+                    settings=settings, as_of=as_of, facts=facts, bought=bought, nps=nps, model=None
+                )
+                snapshot = _snapshot_columns(workspace, as_of, columns)
+                before = stored_stages()
+            _snapshots_write(workspace, as_of, snapshot, before)
             run.purchases_synced = synced
             run.customers = len(facts.contact_id)
             run.purchases = int(bought.orders.sum()) if len(bought) else 0
@@ -427,5 +456,7 @@ def customer_metrics_refresh(*, contact: Contact, as_of: dt.date | None = None) 
         nps=_nps(workspace, ids),
         model=_run_model(run),
     )
-    _snapshots_write(workspace, as_of, _snapshot_columns(workspace, as_of, columns), replace_all=False)
+    with connection.cursor() as cursor:
+        before = _snapshots_clear(cursor, workspace, ids)
+    _snapshots_write(workspace, as_of, _snapshot_columns(workspace, as_of, columns), before)
     return CustomerMetrics.objects.filter(contact=contact).first()

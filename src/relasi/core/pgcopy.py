@@ -20,13 +20,14 @@ Values come as arrays aligned on the rows:
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 from django.db import connection, models
+from psycopg.copy import QueuedLibpqWriter
 
 HEADER = b"PGCOPY\n\xff\r\n\x00" + b"\x00\x00\x00\x00" + b"\x00\x00\x00\x00"
 TRAILER = b"\xff\xff"
@@ -91,19 +92,19 @@ def _numeric(scaled: npt.NDArray[np.int64], decimal_places: int, nulls: npt.NDAr
 
 
 def _text(values: Sequence[str], nulls: npt.NDArray[np.bool_]) -> _Field:
-    """Text through its distinct values: a column of a few labels costs one encode each."""
-    array = values if isinstance(values, np.ndarray) and values.dtype.kind == "U" else None
-    if array is None:
-        array = np.asarray(values.tolist() if isinstance(values, np.ndarray) else list(values), dtype=str)
-    vocabulary, codes = np.unique(array, return_inverse=True)
-    encoded = [str(text).encode() for text in vocabulary.tolist()]
+    """Text through its distinct values: a column of a few labels costs one encode each.
+    The labels are numbered by a dictionary in one pass (sorting a million strings to find
+    them, as ``np.unique`` does, took four times as long)."""
+    items = values.tolist() if isinstance(values, np.ndarray) else list(values)
+    numbers: dict[str, int] = {}
+    codes = np.fromiter((numbers.setdefault(text, len(numbers)) for text in items), np.int64, len(items))
+    encoded = [str(text).encode() for text in numbers]
     width = 8 * max(1, -(-max((len(e) for e in encoded), default=0) // 8))
     table = np.zeros((max(len(encoded), 1), width), dtype=np.uint8)
     for row, data in enumerate(encoded):
         table[row, : len(data)] = np.frombuffer(data, dtype=np.uint8)
     sizes = np.asarray([len(e) for e in encoded] or [0], dtype=np.int64)
     words = table.view(np.uint64)  # vocabulary × (width / 8)
-    codes = codes.reshape(-1)
     return _Field(np.where(nulls, -1, sizes[codes]), [words[:, j][codes] for j in range(words.shape[1])])
 
 
@@ -133,12 +134,14 @@ def _encode(field: models.Field[Any, Any], values: Any, nulls: npt.NDArray[np.bo
     raise TypeError(f"no binary COPY encoder for {kind}")
 
 
-def copy_binary_encode(
+def copy_binary_blocks(
     model: type[models.Model],
     columns: Mapping[str, Any],
     nulls: Mapping[str, npt.NDArray[np.bool_]] | None = None,
-) -> tuple[list[str], bytes]:
-    """The table's column names (in ``columns`` order) and the COPY payload for them."""
+) -> tuple[list[str], Iterator[bytes]]:
+    """The table's column names (in ``columns`` order) and the COPY payload for them, a block
+    of records at a time (header first, trailer last), so the server can take one block while
+    the next is encoded."""
     nulls = nulls or {}
     fields = {field.column: field for field in model._meta.concrete_fields}
     names = list(columns)
@@ -151,10 +154,15 @@ def copy_binary_encode(
         if len(field.lengths) != size:
             raise ValueError(f"column {name} has {len(field.lengths)} rows, expected {size}")
         encoded.append(field)
-    # Each row laid out at full width — field count, then per field its length and its widest
-    # value — as one record, with a twin record marking the bytes really used (a NULL has no
-    # bytes, a text only its own); the payload is the used bytes in order. Every step copies
-    # one typed field of a million records at once: no per-row Python, no per-byte indexing.
+    return names, _records(encoded, size)
+
+
+def _records(encoded: list[_Field], size: int) -> Iterator[bytes]:
+    """Each row laid out at full width — field count, then per field its length and its
+    widest value — as one record, with a twin record marking the bytes really used (a NULL
+    has no bytes, a text only its own); a block's payload is its used bytes in order. Every
+    step copies one typed field of a block of records at once: no per-row Python, no per-byte
+    indexing."""
     layout: dict[str, list[Any]] = {"names": ["count"], "formats": [">i2"], "offsets": [0]}
     marks: dict[str, list[Any]] = {"names": ["count"], "formats": ["u2"], "offsets": [0]}
     at = 2
@@ -175,14 +183,14 @@ def copy_binary_encode(
             marks["offsets"].append(at)
             at += part.dtype.itemsize
     width = at
+    yield HEADER
     # Records are filled a block at a time: a block stays in the processor's cache while its
     # fields are written one after the other (a million wide records would not).
     block = max(1, BLOCK_BYTES // width)
     rows: Any = np.zeros(min(size, block), dtype=np.dtype({**layout, "itemsize": width}))  # type: ignore[call-overload]
     used: Any = np.zeros(min(size, block), dtype=np.dtype({**marks, "itemsize": width}))  # type: ignore[call-overload]
-    rows["count"] = len(names)
+    rows["count"] = len(encoded)
     used["count"] = _ones(2)[2]
-    pieces = []
     for first in range(0, size, block):
         last = min(size, first + block)
         count = last - first
@@ -198,8 +206,18 @@ def copy_binary_encode(
                 used[f"value{k}_{j}"][:count] = _ones(step)[np.clip(lengths - start, 0, step)]
                 start += step
         raw = rows[:count].view(np.uint8).reshape(count, width)
-        pieces.append(raw[used[:count].view(np.uint8).reshape(count, width).view(bool)].tobytes())
-    return names, HEADER + b"".join(pieces) + TRAILER
+        yield raw[used[:count].view(np.uint8).reshape(count, width).view(bool)].tobytes()
+    yield TRAILER
+
+
+def copy_binary_encode(
+    model: type[models.Model],
+    columns: Mapping[str, Any],
+    nulls: Mapping[str, npt.NDArray[np.bool_]] | None = None,
+) -> tuple[list[str], bytes]:
+    """The table's column names (in ``columns`` order) and the whole COPY payload for them."""
+    names, blocks = copy_binary_blocks(model, columns, nulls)
+    return names, b"".join(blocks)
 
 
 def _ones(step: int) -> npt.NDArray[Any]:
@@ -214,13 +232,17 @@ def copy_binary_write(
     columns: Mapping[str, Any],
     nulls: Mapping[str, npt.NDArray[np.bool_]] | None = None,
 ) -> None:
-    """COPY the rows into the model's table through a Django cursor (PostgreSQL only)."""
-    names, payload = copy_binary_encode(model, columns, nulls)
+    """COPY the rows into the model's table through a Django cursor (PostgreSQL only).
+
+    A block is handed to a sending thread as soon as it is encoded (psycopg's queued writer):
+    PostgreSQL stores the rows on one core while the next blocks are encoded on the other."""
+    names, blocks = copy_binary_blocks(model, columns, nulls)
     table = model._meta.db_table
-    with cursor.cursor.copy(f"COPY {table} ({', '.join(names)}) FROM STDIN (FORMAT BINARY)") as copy:
-        step = 8 << 20
-        for start in range(0, len(payload), step):
-            copy.write(payload[start : start + step])
+    raw = cursor.cursor
+    statement = f"COPY {table} ({', '.join(names)}) FROM STDIN (FORMAT BINARY)"
+    with raw.copy(statement, writer=QueuedLibpqWriter(raw)) as copy:
+        for block in blocks:
+            copy.write(block)
 
 
 def _python_values(field: models.Field[Any, Any], values: Any, nulls: npt.NDArray[np.bool_]) -> list[Any]:
