@@ -182,3 +182,34 @@ def test_text_with_tabs_and_backslashes_survives_the_bulk_write(workspace: Works
     assert metrics.top_category == odd
     assert metrics.top_category_share == 1.0
     assert metrics.customer_type == "need_based"  # 2 purchases, all in one category
+
+
+@pytest.mark.django_db
+def test_a_failed_refresh_keeps_the_last_snapshots(
+    workspace: Workspace, other_workspace: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The old snapshots are deleted while the new ones are computed (on PostgreSQL from a
+    second thread): maths that fail halfway leave every stored number as it was."""
+    from relasi.analytics.metrics import churn
+
+    sari = ContactFactory(workspace=workspace)
+    theirs = ContactFactory(workspace=other_workspace)
+    _buy(workspace, sari, dt.date(2026, 11, 1), "150000", ref="s1")
+    _buy(other_workspace, theirs, dt.date(2026, 11, 1), "900000", ref="t1")
+    assert metrics_refresh(workspace=other_workspace, as_of=AS_OF).status == RunStatus.DONE
+    assert metrics_refresh(workspace=workspace, as_of=AS_OF).status == RunStatus.DONE
+    moves = LifecycleTransition.objects.filter(workspace=workspace).count()
+    _buy(workspace, sari, dt.date(2026, 11, 10), "50000", ref="s2")
+
+    def broken(**kwargs: object) -> None:
+        raise RuntimeError("the maths broke")
+
+    monkeypatch.setattr(churn, "churn_band_assign", broken)
+    run = metrics_refresh(workspace=workspace, as_of=AS_OF)
+
+    assert run.status == RunStatus.FAILED
+    assert "the maths broke" in run.error
+    kept = CustomerMetrics.objects.get(contact=sari)
+    assert (kept.orders, kept.total_spend) == (1, Decimal("150000"))
+    assert CustomerMetrics.objects.get(contact=theirs).total_spend == Decimal("900000")
+    assert LifecycleTransition.objects.filter(workspace=workspace).count() == moves
