@@ -8,6 +8,7 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+from django.db import connection
 from django.utils import timezone
 
 from relasi.accounts.models import Workspace
@@ -213,3 +214,23 @@ def test_a_failed_refresh_keeps_the_last_snapshots(
     assert (kept.orders, kept.total_spend) == (1, Decimal("150000"))
     assert CustomerMetrics.objects.get(contact=theirs).total_spend == Decimal("900000")
     assert LifecycleTransition.objects.filter(workspace=workspace).count() == moves
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="planner statistics are PostgreSQL's")
+@pytest.mark.django_db
+def test_a_refresh_that_rewrites_the_table_updates_its_statistics(workspace: Workspace) -> None:
+    """The analytics pages are planned on the snapshot table's statistics: a refresh that
+    rewrote a large share of the table brings them up to date (ANALYZE counts its rows)."""
+    table = CustomerMetrics._meta.db_table
+
+    def estimated_rows() -> float:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT reltuples FROM pg_class WHERE oid = %s::regclass", [table])
+            return float(cursor.fetchone()[0])
+
+    with connection.cursor() as cursor:
+        cursor.execute(f"ANALYZE {table}")  # the table is empty: 0 rows estimated
+    assert estimated_rows() == 0
+    ContactFactory.create_batch(60, workspace=workspace)
+    assert metrics_refresh(workspace=workspace, as_of=AS_OF).status == RunStatus.DONE
+    assert estimated_rows() == 60
