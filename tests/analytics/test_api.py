@@ -438,6 +438,21 @@ def test_summary_gives_the_headline_figures_and_distributions(
     assert (narrowed["customers"], narrowed["total_spend"]) == (1, "9900000.00")
 
 
+def test_a_customer_merged_since_the_refresh_leaves_the_figures_and_lists(
+    owner_api: ApiClient, workspace: Workspace, people: dict[str, Contact]
+) -> None:
+    """Budi (the at-risk customer, simple CLV Rp810.000) is merged into Elok after the last
+    refresh: until the next one his snapshot stays stored, but no figure or list counts it."""
+    Contact.objects.filter(pk=people["budi"].pk).update(merged_into=people["elok"])
+    body = owner_api.get(f"{URL}/summary", **EN).json()
+    assert (body["customers"], body["buyers"]) == (2, 1)
+    assert body["total_spend"] == "9900000.00"
+    assert (body["at_risk"], body["at_risk_value"]) == (0, "0.00")
+    risky = Segment.objects.create(workspace=workspace, name="Berisiko", filters={"churn_risk": ["high"]})
+    assert _names(owner_api.get(f"{URL}/segments/{risky.pk}/customers")) == []
+    assert owner_api.get(f"{URL}/segments/{risky.pk}").json()["customers"] == 0
+
+
 def test_cohorts_show_who_came_back_each_month(viewer_api: ApiClient, workspace: Workspace) -> None:
     today = timezone.localdate()
 

@@ -26,6 +26,7 @@ from relasi.analytics.models import (
     MetricsRun,
     Segment,
 )
+from relasi.analytics.segments import live_customer_metrics
 from relasi.contacts.enums import Source
 
 
@@ -112,11 +113,7 @@ def analytics_home(*, workspace: Workspace, base: Any | None = None) -> Analytic
     most a few thousand groups), and every figure summed from the groups here: at a million
     customers one scan takes a fraction of a second, where a query per figure (twelve
     scans) took nine seconds."""
-    queryset = (
-        base
-        if base is not None
-        else CustomerMetrics.objects.filter(workspace=workspace, contact__merged_into__isnull=True)
-    )
+    queryset = base if base is not None else live_customer_metrics(workspace=workspace)
     groups = list(
         queryset.annotate(buyer=ExpressionWrapper(Q(orders__gt=0), output_field=BooleanField()))
         .values(*HOME_KEYS)
@@ -155,10 +152,14 @@ def analytics_home(*, workspace: Workspace, base: Any | None = None) -> Analytic
     )
 
 
-def customers_at_risk(*, workspace: Workspace, limit: int = 20) -> list[CustomerMetrics]:
-    """Customers in the high or lost band, the most valuable first (what is at stake)."""
+def customers_at_risk(
+    *, workspace: Workspace, base: QuerySet[CustomerMetrics] | None = None, limit: int = 20
+) -> list[CustomerMetrics]:
+    """Customers in the high or lost band (of the workspace, or of a segment: ``base``), the
+    most valuable first (what is at stake)."""
+    queryset = base if base is not None else live_customer_metrics(workspace=workspace)
     return list(
-        CustomerMetrics.objects.filter(workspace=workspace, churn_risk__in=AT_RISK_BANDS)
+        queryset.filter(churn_risk__in=AT_RISK_BANDS)
         .select_related("contact")
         .order_by("-simple_clv", "contact_id")[:limit]
     )

@@ -26,7 +26,6 @@ from relasi.accounts.models import Workspace
 from relasi.accounts.permissions import Perm
 from relasi.analytics.enums import ChurnRisk, CustomerType, LifecycleStage, RfmSegment
 from relasi.analytics.forms import filters_to_query
-from relasi.analytics.metrics.churn import AT_RISK_BANDS
 from relasi.analytics.models import CustomerMetrics
 from relasi.analytics.segments import segment_filters_clean, segment_get, segment_members
 from relasi.analytics.selectors import segment_list
@@ -115,16 +114,6 @@ def segment_options(workspace: Workspace) -> dict[str, list[tuple[str, str]]]:
 
 
 # Small reads -----------------------------------------------------------------------------------
-
-
-def customers_at_risk_in(base: QuerySet[CustomerMetrics], *, limit: int = 20) -> list[CustomerMetrics]:
-    """``selectors.customers_at_risk`` within a segment: high or lost band, most valuable
-    first."""
-    return list(
-        base.filter(churn_risk__in=AT_RISK_BANDS)
-        .select_related("contact")
-        .order_by("-simple_clv", "contact_id")[:limit]
-    )
 
 
 def all_customers(workspace: Workspace) -> QuerySet[CustomerMetrics]:

@@ -31,14 +31,19 @@ from relasi.analytics.forms import PERIODS, Period, period_default, period_from_
 from relasi.analytics.metrics.churn import AT_RISK_BANDS
 from relasi.analytics.models import CustomerMetrics
 from relasi.analytics.segments import segment_members
-from relasi.analytics.selectors import Distribution, analytics_home, metrics_run_last_any, metrics_run_latest
+from relasi.analytics.selectors import (
+    Distribution,
+    analytics_home,
+    customers_at_risk,
+    metrics_run_last_any,
+    metrics_run_latest,
+)
 from relasi.analytics.tasks import metrics_refresh_task
 from relasi.analytics.views import (
     SegmentChoice,
     all_customers,
     can_see_money,
     count_text,
-    customers_at_risk_in,
     customers_url,
     narrowed,
     segment_choice,
@@ -144,7 +149,7 @@ def analytics_home_view(request: WorkspaceRequest) -> HttpResponse:
                 home.churn, slug=slug, filters=filters, title=_("Churn risk of buyers")
             ),
         },
-        "at_risk": customers_at_risk_in(base, limit=20),
+        "at_risk": customers_at_risk(workspace=workspace, base=base),
         "satisfaction": satisfaction_tiles(
             workspace=workspace, period=period, base=base if filters else None
         ),
