@@ -234,3 +234,14 @@ def test_a_refresh_that_rewrites_the_table_updates_its_statistics(workspace: Wor
     ContactFactory.create_batch(60, workspace=workspace)
     assert metrics_refresh(workspace=workspace, as_of=AS_OF).status == RunStatus.DONE
     assert estimated_rows() == 60
+
+
+def test_the_at_risk_index_covers_exactly_the_at_risk_bands() -> None:
+    """The home's at-risk list can read the partial index only if its condition is the list's
+    filter: the bands of ``churn.AT_RISK_BANDS``."""
+    from relasi.analytics.metrics.churn import AT_RISK_BANDS
+
+    index = next(i for i in CustomerMetrics._meta.indexes if i.name == "metrics_at_risk")
+    assert index.condition is not None
+    ((lookup, bands),) = index.condition.children
+    assert (lookup, sorted(bands)) == ("churn_risk__in", sorted(AT_RISK_BANDS))
