@@ -306,12 +306,12 @@ SNAPSHOT_LOCK = 5001  # advisory lock class: the analytics snapshot of a workspa
 def _snapshots_clear(cursor: Any, workspace: Workspace, contact_ids: list[int] | None) -> dict[int, str]:
     """Delete the workspace's snapshots (all, or these customers') before they are written
     again; the stored stages come back, to find the stage changes."""
-    where, params = "workspace_id = %s", [workspace.pk]
-    if contact_ids is not None:
-        where += f" AND contact_id IN ({', '.join(['%s'] * len(contact_ids))})"
-        params.extend(contact_ids)
+    only, ids = aggregates.contacts_filter("contact_id", contact_ids)
     table = CustomerMetrics._meta.db_table
-    cursor.execute(f"DELETE FROM {table} WHERE {where} RETURNING contact_id, lifecycle_stage", params)  # noqa: S608
+    cursor.execute(
+        f"DELETE FROM {table} WHERE workspace_id = %s {only} RETURNING contact_id, lifecycle_stage",  # noqa: S608
+        [workspace.pk, *ids],
+    )
     return dict(cursor.fetchall())
 
 

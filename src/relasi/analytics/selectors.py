@@ -101,8 +101,12 @@ class AnalyticsHome:
 HOME_KEYS = ("rfm_segment", "customer_type", "lifecycle_stage", "churn_risk", "buyer")
 
 
-def _sum(groups: list[dict[str, Any]], name: str) -> Any:
-    return sum((group[name] or 0 for group in groups), Decimal("0") if name != "n" else 0)
+def _count(groups: list[dict[str, Any]], name: str) -> int:
+    return sum(group[name] for group in groups)
+
+
+def _money(groups: list[dict[str, Any]], name: str) -> Decimal:
+    return sum((group[name] or Decimal("0") for group in groups), Decimal("0"))
 
 
 def analytics_home(*, workspace: Workspace, base: Any | None = None) -> AnalyticsHome:
@@ -129,22 +133,22 @@ def analytics_home(*, workspace: Workspace, base: Any | None = None) -> Analytic
     buyers = [group for group in groups if group["buyer"]]
     risky = [group for group in groups if group["churn_risk"] in AT_RISK_BANDS]
     whole = Decimal("1")
-    buyer_count = _sum(buyers, "n")
-    modelled = _sum(buyers, "pclv_n")
+    buyer_count = _count(buyers, "n")
+    modelled = _count(buyers, "pclv_n")
     return AnalyticsHome(
-        customers=_sum(groups, "n"),
+        customers=_count(groups, "n"),
         buyers=buyer_count,
-        total_spend=_sum(buyers, "spend"),
+        total_spend=_money(buyers, "spend"),
         average_simple_clv=(
-            (_sum(buyers, "clv") / buyer_count).quantize(whole, rounding=ROUND_HALF_UP)
+            (_money(buyers, "clv") / buyer_count).quantize(whole, rounding=ROUND_HALF_UP)
             if buyer_count
             else Decimal("0")
         ),
         average_clv_probabilistic=(
-            (_sum(buyers, "pclv") / modelled).quantize(whole, rounding=ROUND_HALF_UP) if modelled else None
+            (_money(buyers, "pclv") / modelled).quantize(whole, rounding=ROUND_HALF_UP) if modelled else None
         ),
-        at_risk=_sum(risky, "n"),
-        at_risk_value=_sum(risky, "clv"),
+        at_risk=_count(risky, "n"),
+        at_risk_value=_money(risky, "clv"),
         segments=_distribution(buyers, "rfm_segment", RfmSegment),
         types=_distribution(groups, "customer_type", CustomerType),
         stages=_distribution(groups, "lifecycle_stage", LifecycleStage, skip_empty=False),
